@@ -1,0 +1,159 @@
+"""The benchmark config (configs/*.yaml): schema, validation, path resolution.
+
+Every validation error becomes one line naming the file and the key path
+(``testsets.1.langs``), so a user can fix a config without reading a traceback.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Optional, Union
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import UserError
+from .langs import parse_pair
+
+FORMATS = ("text", "wmt-xml", "tsv", "jsonl", "hf", "sacrebleu")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MetricSpec(BaseModel):
+    """``bleu`` or ``{name: bleu, tokenize: intl}``: the name plus its options."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+MetricEntry = Union[str, MetricSpec]
+
+
+class ColumnSpec(Strict):
+    source: str
+    references: dict[str, str]
+    systems: dict[str, str] = Field(default_factory=dict)
+    doc_id: Optional[str] = None
+    domain: Optional[str] = None
+
+
+class TestSetSpec(Strict):
+    __test__ = False
+
+    name: str
+    langs: str
+    format: Literal["text", "wmt-xml", "tsv", "jsonl", "hf", "sacrebleu"] = "text"
+    path: Optional[str] = None
+    source: Optional[str] = None
+    references: Union[dict[str, str], list[str], str, None] = None
+    systems: Union[dict[str, str], str, None] = None
+    doc_ids: Optional[str] = None
+    columns: Optional[ColumnSpec] = None
+    header: bool = True
+    split: str = "test"
+    subset: Optional[str] = None
+    metrics: Optional[list[MetricEntry]] = None
+
+    @field_validator("langs")
+    @classmethod
+    def _pair(cls, value: str) -> str:
+        try:
+            parse_pair(value, "langs")
+        except UserError as exc:
+            raise ValueError(str(exc).removeprefix("langs: ")) from None
+        return value
+
+    @model_validator(mode="after")
+    def _fields_for_format(self) -> "TestSetSpec":
+        needs = {
+            "text": ("source", "references"),
+            "wmt-xml": ("path",),
+            "tsv": ("path", "columns"),
+            "jsonl": ("path", "columns"),
+            "hf": ("path", "columns"),
+            "sacrebleu": ("path",),
+        }[self.format]
+        for key in needs:
+            if getattr(self, key) is None:
+                raise ValueError(f"format {self.format!r} needs key {key!r}")
+        return self
+
+    def reference_map(self) -> dict[str, str]:
+        """References by name; a list is named A, B, C... as WMT names them."""
+        refs = self.references
+        if refs is None:
+            return {}
+        if isinstance(refs, str):
+            refs = [refs]
+        if isinstance(refs, list):
+            return {chr(ord("A") + i): r for i, r in enumerate(refs)}
+        return dict(refs)
+
+
+class SignificanceSpec(Strict):
+    test: Literal["bs", "ar", "none"] = "bs"
+    baseline: Optional[str] = None
+    n: Optional[int] = None
+    confidence: bool = True
+    seed: Optional[int] = None
+
+
+class RunConfig(Strict):
+    name: str
+    output: Optional[str] = None
+    metrics: list[MetricEntry] = Field(default_factory=lambda: ["bleu", "chrf", "ter"])
+    engine: Literal["auto", "fast", "sacrebleu"] = "auto"
+    cache: Optional[str] = None
+    jobs: Optional[int] = None
+    significance: Optional[SignificanceSpec] = None
+    testsets: list[TestSetSpec]
+
+    @model_validator(mode="after")
+    def _unique_testsets(self) -> "RunConfig":
+        names = [t.name for t in self.testsets]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                raise ValueError(f"duplicate test set name {name!r}")
+        if not self.testsets:
+            raise ValueError("at least one test set is needed")
+        return self
+
+
+def metric_specs(entries: list[MetricEntry]) -> list[MetricSpec]:
+    return [MetricSpec(name=e) if isinstance(e, str) else e for e in entries]
+
+
+def _format_error(path: Path, err: ValidationError) -> str:
+    first = err.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"] if not str(p).startswith(("function-after", "str", "dict", "list")))
+    msg = first["msg"].removeprefix("Value error, ")
+    more = err.error_count() - 1
+    suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+    return f"{path}: {loc + ': ' if loc else ''}{msg}{suffix}"
+
+
+def load_config(path: str | Path) -> tuple[RunConfig, Path]:
+    """The validated config and the folder its relative paths resolve against."""
+    from .corpora.files import read_text
+
+    path = Path(path)
+    text = read_text(path)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark else ""
+        raise UserError(f"{path}{line}: invalid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    if not isinstance(raw, dict):
+        raise UserError(f"{path}: expected a mapping of keys (name, metrics, testsets, ...)")
+    try:
+        config = RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise UserError(_format_error(path, exc)) from None
+    return config, path.resolve().parent

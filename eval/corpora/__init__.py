@@ -1,0 +1,69 @@
+"""Loaders: every supported input format becomes a validated :class:`TestSet`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..langs import parse_pair
+from .model import TestSet
+from .tabular import Columns, load_hf, load_jsonl, load_tsv
+from .text import load_text, systems_from_glob
+from .validate import check_aligned
+from .wmtxml import load_wmt_xml
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _system_files(base: Path, systems) -> dict[str, Path]:
+    if systems is None:
+        return {}
+    if isinstance(systems, str):
+        return systems_from_glob(str(_resolve(base, systems)))
+    return {name: _resolve(base, p) for name, p in systems.items()}
+
+
+def load_testset(spec, base: Path) -> TestSet:
+    """Load one config test set (a ``config.TestSetSpec``); relative paths
+    resolve against ``base``, the config file's folder."""
+    src, tgt = parse_pair(spec.langs, f"testset {spec.name!r}: langs")
+    fmt = spec.format
+    extra_systems = _system_files(base, spec.systems)
+    if fmt == "text":
+        refs = {k: _resolve(base, v) for k, v in spec.reference_map().items()}
+        doc_ids = _resolve(base, spec.doc_ids) if spec.doc_ids else None
+        ts = load_text(spec.name, src, tgt, _resolve(base, spec.source), refs, extra_systems, doc_ids)
+        return check_aligned(ts)
+    if fmt == "wmt-xml":
+        ts = load_wmt_xml(spec.name, src, tgt, _resolve(base, spec.path))
+    elif fmt == "sacrebleu":
+        from .sacrebleu_sets import load_sacrebleu
+
+        ts = load_sacrebleu(spec.name, spec.path, src, tgt)
+    else:
+        columns = Columns(**spec.columns.model_dump())
+        if fmt == "tsv":
+            ts = load_tsv(spec.name, src, tgt, _resolve(base, spec.path), columns, spec.header)
+        elif fmt == "jsonl":
+            ts = load_jsonl(spec.name, src, tgt, _resolve(base, spec.path), columns)
+        else:
+            local = _resolve(base, spec.path)
+            ts = load_hf(spec.name, src, tgt, str(local) if local.exists() else spec.path, columns, spec.split, spec.subset)
+    add_system_files(ts, extra_systems)
+    return check_aligned(ts)
+
+
+def add_system_files(ts: TestSet, files: dict[str, Path]) -> None:
+    """Add line-aligned hypothesis files to a test set loaded from any format."""
+    from ..errors import UserError
+    from .files import read_lines
+
+    for name, path in files.items():
+        if name in ts.systems:
+            raise UserError(f"{path}: duplicate system name {name!r} in test set {ts.name!r}")
+        ts.systems[name] = read_lines(path)
+        ts.provenance[f"sys:{name}"] = str(path)
+
+
+__all__ = ["TestSet", "load_testset", "add_system_files", "check_aligned"]

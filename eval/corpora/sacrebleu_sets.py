@@ -1,0 +1,48 @@
+"""sacreBLEU's named test sets (``sacrebleu:wmt22:de-en``): the source and
+references, downloaded into sacreBLEU's own cache when the network allows."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..errors import UserError
+from .files import read_lines
+from .model import TestSet
+
+
+def load_sacrebleu(name: str, spec: str, src_lang: str, tgt_lang: str) -> TestSet:
+    from sacrebleu.dataset import DATASETS
+
+    try:
+        _, test_set, langpair = spec.split(":")
+    except ValueError:
+        raise UserError(f"{spec!r}: expected sacrebleu:TESTSET:SRC-TGT, e.g. sacrebleu:wmt22:de-en") from None
+    if test_set not in DATASETS:
+        raise UserError(f"{spec!r}: sacreBLEU knows no test set {test_set!r}")
+    dataset = DATASETS[test_set]
+    if langpair not in dataset.langpairs:
+        raise UserError(f"{spec!r}: test set {test_set} has no pair {langpair} (has: {', '.join(sorted(dataset.langpairs))})")
+    fields = dataset.fieldnames(langpair)
+    paths = [dataset._get_txt_file_path(langpair, f) for f in fields]
+    if not all(os.path.exists(p) for p in paths):
+        from ..net import require_reachable
+
+        require_reachable(
+            dataset.data[0], f"sacreBLEU test set {test_set}",
+            "run once online (sacrebleu -t TESTSET -l PAIR --echo src) or use format: text with local files",
+        )
+        paths = dataset.get_files(langpair)
+    streams = dict(zip(fields, paths))
+    references = {f.split(":", 1)[1] if ":" in f else f: Path(p) for f, p in streams.items() if f.startswith("ref")}
+    source = Path(streams["src"])
+    doc_ids = read_lines(streams["docid"]) if "docid" in streams else None
+    return TestSet(
+        name=name,
+        src_lang=src_lang,
+        tgt_lang=tgt_lang,
+        source=read_lines(source),
+        references={k: read_lines(v) for k, v in references.items()},
+        systems={},
+        doc_ids=doc_ids,
+        provenance={"source": str(source), **{f"ref:{k}": str(v) for k, v in references.items()}},
+    )

@@ -1,0 +1,83 @@
+"""The one interface every metric implements: segments -> sufficient statistics -> score.
+
+Each segment becomes a row of sufficient statistics; a corpus score is a function
+of the column sums. Because every metric has this shape, caching, bootstrap
+resampling and paired tests work the same way for lexical and neural metrics:
+they only ever add up rows of a statistics matrix.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Sequence
+
+import numpy as np
+
+
+class Metric(ABC):
+    """A configured metric.
+
+    Subclasses set ``name`` (registry name, e.g. ``"chrf++"``), ``stat_names``
+    (the statistics columns) and implement the abstract methods.  ``options``
+    holds every user option that changes the number; it is part of
+    :meth:`signature`, which is also the cache key, so two metrics with equal
+    signatures must produce equal statistics for equal inputs.
+    """
+
+    name: str = ""
+    higher_is_better: bool = True
+    needs_source: bool = False
+    needs_references: bool = True
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+
+    @property
+    @abstractmethod
+    def stat_names(self) -> tuple[str, ...]:
+        """Names of the statistic columns, in order."""
+
+    @abstractmethod
+    def signature(self, n_refs: int) -> str:
+        """A string naming every option and version that changes the number."""
+
+    def prepare(self, sources: Sequence[str], references: Sequence[Sequence[str]]) -> Any:
+        """Preprocess what all systems of a test set share (reference n-grams,
+        source embeddings). ``references`` is one list of segments per reference.
+        The result is passed back to :meth:`segment_stats` for every system."""
+        return references
+
+    @abstractmethod
+    def segment_stats(self, hypotheses: Sequence[str], prepared: Any) -> np.ndarray:
+        """One row of statistics per hypothesis segment: shape (n, len(stat_names))."""
+
+    @abstractmethod
+    def score_from_sums(self, sums: np.ndarray) -> np.ndarray:
+        """Scores from summed statistics, vectorised over leading axes:
+        ``sums`` has shape (..., n_stats) and the result shape (...)."""
+
+    def corpus_score(self, stats: np.ndarray) -> float:
+        """The corpus score of a statistics matrix."""
+        return float(self.score_from_sums(np.asarray(stats, dtype=np.float64).sum(axis=0)))
+
+    def segment_scores(self, stats: np.ndarray) -> np.ndarray:
+        """Per-segment scores; by default each row scored as a one-segment corpus."""
+        return self.score_from_sums(np.asarray(stats, dtype=np.float64))
+
+
+class MeanScoreMetric(Metric):
+    """Base for metrics whose segment statistic is the segment score itself
+    (neural metrics, rates). Statistics are ``(score, 1)`` so the corpus score,
+    sum/count, is the mean and resampling works unchanged."""
+
+    stat_names = ("score", "count")
+
+    def score_from_sums(self, sums: np.ndarray) -> np.ndarray:
+        sums = np.asarray(sums, dtype=np.float64)
+        count = sums[..., 1]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, sums[..., 0] / np.where(count > 0, count, 1), 0.0)
+
+    @staticmethod
+    def stats_from_scores(scores: Sequence[float]) -> np.ndarray:
+        scores = np.asarray(scores, dtype=np.float64)
+        return np.stack([scores, np.ones_like(scores)], axis=1)
