@@ -1,0 +1,1 @@
+"""Text clean-up before scoring: repair of scraped text and sentence segmentation."""
