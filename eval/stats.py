@@ -15,6 +15,8 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
+from .errors import UserError
+
 ScoreFromSums = Callable[[np.ndarray], np.ndarray]
 
 DEFAULT_BOOTSTRAP_SAMPLES = 1000
@@ -67,8 +69,9 @@ def _stack(stats_by_system: Mapping[str, np.ndarray]) -> tuple[list[str], np.nda
     return names, np.stack(mats, axis=1)
 
 
-def _chunk_rows(n_rows: int, n_segments: int) -> int:
-    rows = max(_ROW_ALIGN, _CHUNK_BYTES // (8 * n_segments) // _ROW_ALIGN * _ROW_ALIGN)
+def _chunk_rows(n_rows: int, row_width: int) -> int:
+    """Resamples per chunk so one chunk's float64 rows stay near _CHUNK_BYTES."""
+    rows = max(_ROW_ALIGN, _CHUNK_BYTES // (8 * row_width) // _ROW_ALIGN * _ROW_ALIGN)
     return min(rows, n_rows)
 
 
@@ -89,7 +92,7 @@ def bootstrap_scores(stats_by_system: Mapping[str, np.ndarray], score_from_sums:
     flat = stacked.reshape(n_seg, n_sys * n_stats)
     rng = np.random.default_rng(resolve_seed(seed))
     out = np.empty((n_samples, n_sys), dtype=np.float64)
-    step = _chunk_rows(n_samples, n_seg)
+    step = _chunk_rows(n_samples, max(n_seg, n_sys * n_stats))
     for start in range(0, n_samples, step):
         rows = min(step, n_samples - start)
         idx = rng.choice(n_seg, size=(rows, n_seg), replace=True)
@@ -157,7 +160,7 @@ def _ar_pair_p_values(stacked: np.ndarray, score_from_sums: ScoreFromSums,
     observed = np.abs(scores[first] - scores[second])
     rng = np.random.default_rng(seed)
     exceed = np.zeros(len(pairs), dtype=np.int64)
-    step = _chunk_rows(n_trials, n_seg)
+    step = _chunk_rows(n_trials, max(n_seg, 4 * len(pairs) * n_stats))
     for start in range(0, n_trials, step):
         rows = min(step, n_trials - start)
         mask = rng.integers(2, size=(rows, n_seg), dtype=bool)
@@ -204,6 +207,34 @@ def paired_ar(stats_by_system: Mapping[str, np.ndarray], score_from_sums: ScoreF
     for k, p in zip(others, p_values):
         results[names[k]] = PairedResult(float(scores[k]), float(p))
     return {name: results[name] for name in names}
+
+
+@dataclass(frozen=True)
+class Delta:
+    """Change of one system between two runs on the same segments: ``delta`` =
+    current - baseline, its 95% bootstrap interval and paired-bootstrap p-value."""
+
+    baseline: float
+    current: float
+    p_value: float
+    ci: tuple[float, float]
+
+    @property
+    def delta(self) -> float:
+        return self.current - self.baseline
+
+
+def paired_delta(baseline_stats: np.ndarray, current_stats: np.ndarray, score_from_sums: ScoreFromSums,
+                 n_samples: int = DEFAULT_BOOTSTRAP_SAMPLES, seed: int | str | None = None) -> Delta:
+    """Paired bootstrap of two versions of one system (the regression gate's test):
+    p-value as :func:`paired_bootstrap`, interval of the resampled differences."""
+    pair = {"baseline": baseline_stats, "current": current_stats}
+    _, stacked = _stack(pair)
+    scores = _scores(stacked, score_from_sums)
+    _, samples = bootstrap_scores(pair, score_from_sums, n_samples, seed)
+    p_value = float(_bootstrap_pair_p_values(samples, scores)[0, 1])
+    _, ci = _interval(samples[:, 1] - samples[:, 0])
+    return Delta(float(scores[0]), float(scores[1]), p_value, ci)
 
 
 def pairwise_p_values(stats_by_system: Mapping[str, np.ndarray], score_from_sums: ScoreFromSums,
@@ -264,4 +295,4 @@ def _index(names: list[str], name: str) -> int:
     try:
         return names.index(name)
     except ValueError:
-        raise KeyError(f"unknown baseline system {name!r}; systems are {', '.join(names)}") from None
+        raise UserError(f"unknown baseline system {name!r}; systems are {', '.join(names)}") from None

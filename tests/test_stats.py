@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from eval import stats
+from eval.errors import UserError
 from eval.metrics.base import MeanScoreMetric
 
 
@@ -44,6 +45,7 @@ def test_chunked_resampling_equals_one_chunk(monkeypatch, three_systems):
     whole_ar = stats.paired_ar(three_systems, fn, "base", n_trials=1000, seed=1)
     monkeypatch.setattr(stats, "_CHUNK_BYTES", 8 * 301 * 40)  # 32-row chunks
     assert stats._chunk_rows(1000, 301) == 32
+    assert stats._chunk_rows(10, 301) == 10
     assert stats.paired_bootstrap(three_systems, fn, "base", seed=1) == whole_bs
     assert stats.paired_ar(three_systems, fn, "base", n_trials=1000, seed=1) == whole_ar
 
@@ -85,7 +87,7 @@ def test_identical_systems_get_sacrebleus_minimum_p_value(three_systems):
 
 def test_errors(three_systems):
     fn = mean_score
-    with pytest.raises(KeyError, match="unknown baseline system 'nope'"):
+    with pytest.raises(UserError, match="unknown baseline system 'nope'"):
         stats.paired_bootstrap(three_systems, fn, "nope")
     with pytest.raises(ValueError, match="differ in shape"):
         stats.paired_bootstrap({"a": mean_stats([1, 2]), "b": mean_stats([1, 2, 3])}, fn, "a")
@@ -121,3 +123,13 @@ def test_clusters_lower_is_better_and_equal_scores():
     ter = {"x": 60.0, "y": 50.0, "z": 50.0}
     sig = matrix(names, [("x", "y"), ("x", "z"), ("y", "z")])
     assert stats.clusters(ter, names, sig, higher_is_better=False) == {"y": 1, "z": 1, "x": 2}
+
+
+def test_paired_delta_matches_paired_bootstrap(three_systems):
+    fn = mean_score
+    pair = {"base": three_systems["base"], "worse": three_systems["worse"]}
+    delta = stats.paired_delta(pair["base"], pair["worse"], fn)
+    reference = stats.paired_bootstrap(pair, fn, "base")
+    assert delta.p_value == reference["worse"].p_value
+    assert delta.delta == pytest.approx(reference["worse"].score - reference["base"].score)
+    assert delta.ci[0] <= delta.delta <= delta.ci[1] < 0
