@@ -125,8 +125,16 @@ class RunConfig(Strict):
         return self
 
 
-def metric_specs(entries: list[MetricEntry]) -> list[MetricSpec]:
-    return [MetricSpec(name=e) if isinstance(e, str) else e for e in entries]
+def metric_specs(entries: list) -> list[MetricSpec]:
+    """Metric entries (names, dicts or specs) as MetricSpecs."""
+    specs = []
+    for entry in entries:
+        if isinstance(entry, str):
+            entry = MetricSpec(name=entry)
+        elif isinstance(entry, dict):
+            entry = MetricSpec.model_validate(entry)
+        specs.append(entry)
+    return specs
 
 
 def _format_error(path: Path, err: ValidationError) -> str:

@@ -15,11 +15,12 @@ def known_metrics() -> list[str]:
     return [*LEXICAL, *NEURAL]
 
 
-def build_metric(name: str, trg_lang: str = "", **options: Any) -> Metric:
-    """A configured metric by registry name; UserError for unknown names or options."""
+def build_metric(name: str, trg_lang: str = "", engine: str = "auto", **options: Any) -> Metric:
+    """A configured metric by registry name; UserError for unknown names or options.
+    ``engine`` picks how lexical statistics are computed (same numbers either way)."""
     key = name.lower()
     if key in LEXICAL:
-        return LEXICAL[key](trg_lang=trg_lang, **options)
+        return LEXICAL[key](trg_lang=trg_lang, engine=engine, **options)
     if key in NEURAL:
         from .neural import build_neural_metric  # torch stays optional
 

@@ -27,6 +27,9 @@ class Metric(ABC):
     higher_is_better: bool = True
     needs_source: bool = False
     needs_references: bool = True
+    # True when statistics can be computed in forked worker processes
+    # (pure CPU work, no threads or devices held).
+    parallel_safe: bool = False
 
     def __init__(self, **options: Any) -> None:
         self.options = options

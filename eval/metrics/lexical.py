@@ -28,6 +28,7 @@ class LexicalMetric(Metric):
     sacrebleu_class: type
     fast_class_name: str
     allowed_options: tuple[str, ...] = ()
+    parallel_safe = True
 
     def __init__(self, engine: str = "auto", trg_lang: str = "", **options: Any) -> None:
         unknown = sorted(set(options) - set(self.allowed_options))

@@ -1,0 +1,1 @@
+"""Subcommands of ``mteval``; each module defines ``register(subparsers)``."""

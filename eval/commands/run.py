@@ -1,0 +1,24 @@
+"""``mteval run CONFIG``: a benchmark config, end to end."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..config import load_config
+from ..pipeline import run_config
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("run", help="run a benchmark config (configs/*.yaml)")
+    p.add_argument("config", type=Path)
+    p.add_argument("--out", type=Path, help="output folder (default: the config's 'output')")
+    p.add_argument("--jobs", "-j", type=int, help="worker processes (default: all cores)")
+    p.set_defaults(func=run_run)
+
+
+def run_run(args) -> int:
+    config, base = load_config(args.config)
+    run, out = run_config(config, base, args.out, args.jobs)
+    sys.stdout.write((out / "leaderboard.md").read_text(encoding="utf-8"))
+    sys.stdout.write(f"\nwrote {out}\n")
+    return 0

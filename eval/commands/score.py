@@ -1,0 +1,113 @@
+"""``mteval score``: sacreBLEU-style ad-hoc scoring of hypothesis files."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..corpora import check_aligned
+from ..corpora.files import read_lines
+from ..corpora.model import TestSet
+from ..corpora.validate import unique_names
+from ..errors import UserError
+from ..langs import parse_pair
+from ..pipeline import evaluate, open_cache
+from ..report.write import write_run
+from ..results import Run
+from .options import metric_entries
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("score", help="score hypothesis files against references (like sacrebleu)")
+    p.add_argument("--src", type=Path, help="source file, one segment per line")
+    p.add_argument("--refs", type=Path, nargs="+", required=True, help="reference file(s)")
+    p.add_argument("--hyps", type=Path, nargs="+", required=True, help="hypothesis file(s), one per system")
+    p.add_argument("--langs", "-l", required=True, help="language pair, e.g. de-en")
+    p.add_argument("--metrics", "-m", default="bleu,chrf,ter", help="comma-separated (default: bleu,chrf,ter)")
+    p.add_argument("--names", nargs="+", help="system names (default: the hypothesis file names)")
+    p.add_argument("--tokenize", "-tok", help="BLEU tokenizer (default: sacreBLEU's choice for the target language)")
+    p.add_argument("--option", "-o", action="append", default=[], metavar="METRIC.KEY=VALUE", help="metric option, repeatable")
+    p.add_argument("--engine", choices=["auto", "fast", "sacrebleu"], default="auto")
+    p.add_argument("--format", "-f", choices=["json", "table"], default="table")
+    p.add_argument("--out", type=Path, help="also write a run directory (results.json, reports)")
+    p.add_argument("--cache", help="statistics cache path, or 'off' (default: user cache)")
+    p.add_argument("--jobs", "-j", type=int, help="worker processes (default: all cores)")
+    add_significance_arguments(p)
+    p.set_defaults(func=run_score)
+
+
+def add_significance_arguments(p: argparse.ArgumentParser) -> None:
+    """Placeholder hook for significance options; filled by the statistics module."""
+
+
+def _system_names(args) -> list[str]:
+    if args.names:
+        if len(args.names) != len(args.hyps):
+            raise UserError(f"--names: {len(args.names)} names for {len(args.hyps)} hypothesis files")
+        names = list(args.names)
+    else:
+        names = [p.name for p in args.hyps]
+    unique_names(names, "system (use --names to tell the files apart)")
+    return names
+
+
+def build_testset(args) -> TestSet:
+    src, tgt = parse_pair(args.langs, "--langs")
+    refs = {chr(ord("A") + i): read_lines(p) for i, p in enumerate(args.refs)}
+    names = _system_names(args)
+    systems = {n: read_lines(p) for n, p in zip(names, args.hyps)}
+    source_path = args.src or args.refs[0]
+    source = read_lines(args.src) if args.src else [""] * len(refs["A"])
+    provenance = {"source": str(source_path)}
+    provenance.update({f"ref:{chr(ord('A') + i)}": str(p) for i, p in enumerate(args.refs)})
+    provenance.update({f"sys:{n}": str(p) for n, p in zip(names, args.hyps)})
+    ts = TestSet("cli", src, tgt, source, refs, systems, provenance=provenance)
+    return check_aligned(ts)
+
+
+def run_score(args) -> int:
+    testset = build_testset(args)
+    entries = metric_entries(args.metrics, args.option, args.tokenize)
+    run = Run("score", {"command": "score", "metrics": entries, "langs": args.langs})
+    cache = open_cache(args.cache)
+    try:
+        evaluate(run, testset, entries, args.engine, cache, args.jobs, significance_hook(args))
+    finally:
+        cache.close()
+    if args.out:
+        write_run(run, args.out)
+    if args.format == "json":
+        json.dump(score_json(run), sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(score_table(run))
+    return 0
+
+
+def significance_hook(args):
+    return None
+
+
+def score_json(run: Run) -> dict:
+    ts = run.scored[0].testset
+    return {
+        "langs": ts.langs,
+        "n_segments": len(ts),
+        "references": list(ts.references),
+        "systems": run.entries[ts.name],
+    }
+
+
+def score_table(run: Run) -> str:
+    scored = run.scored[0]
+    labels = list(scored.metrics)
+    systems = list(scored.testset.systems)
+    width = max(len("system"), *(len(s) for s in systems))
+    lines = ["system".ljust(width) + "".join(f"{label:>12}" for label in labels)]
+    for system in systems:
+        entry = run.entries[scored.testset.name][system]
+        lines.append(system.ljust(width) + "".join(f"{entry[l]['score']:>12.2f}" for l in labels))
+    lines.append("")
+    lines += [f"{label}: {scored.signatures[label]}" for label in labels]
+    return "\n".join(lines) + "\n"

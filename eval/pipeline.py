@@ -1,0 +1,64 @@
+"""The whole flow for one config: load -> score -> (significance) -> write.
+
+Each finished test set is written out before the next one starts, so an
+interrupted or failing run keeps every test set it finished.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from .config import RunConfig, metric_specs
+from .corpora import load_testset
+from .corpora.model import TestSet
+from .report.write import write_run
+from .results import Run
+from .scoring import build_metrics, score_testset
+from .store import StatsCache, default_cache_dir
+
+
+def open_cache(setting: str | None, base: Path | None = None) -> StatsCache:
+    """``None`` -> the default user cache; ``"off"`` -> no cache; else a path."""
+    if setting == "off":
+        return StatsCache(None)
+    if setting is None:
+        return StatsCache(default_cache_dir() / "stats.sqlite")
+    path = Path(setting).expanduser()
+    return StatsCache(path if path.is_absolute() or base is None else base / path)
+
+
+def evaluate(
+    run: Run,
+    testset: TestSet,
+    metrics: list,
+    engine: str = "auto",
+    cache: StatsCache | None = None,
+    jobs: int | None = None,
+    significance: Callable[[Run, Any], None] | None = None,
+) -> None:
+    """Score one test set into ``run``; ``metrics`` are names or MetricSpecs."""
+    built = build_metrics(metric_specs(metrics), testset.tgt_lang, engine)
+    scored = score_testset(testset, built, cache, jobs)
+    run.add(scored)
+    if significance is not None:
+        significance(run, scored)
+
+
+def run_config(
+    config: RunConfig,
+    base: Path,
+    out_dir: Path | None = None,
+    jobs: int | None = None,
+    significance: Callable[[Run, Any], None] | None = None,
+) -> tuple[Run, Path]:
+    out = (Path(out_dir) if out_dir else base / (config.output or f"../reports/{config.name}")).resolve()
+    cache = open_cache(config.cache, base)
+    run = Run(config.name, config.model_dump(mode="json"))
+    try:
+        for spec in config.testsets:
+            testset = load_testset(spec, base)
+            evaluate(run, testset, spec.metrics or config.metrics, config.engine, cache, jobs or config.jobs, significance)
+            write_run(run, out)
+    finally:
+        cache.close()
+    return run, out

@@ -1,0 +1,127 @@
+"""Per-system report: corpus scores with signatures, basic statistics of the
+output (length ratio, empty and untranslated lines) and the worst segments."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from ..scoring import ScoredTestSet
+from .markdown import table
+
+# Scripts written without spaces: count characters, not words.
+_UNSPACED = {"zh", "ja", "th", "lo", "km", "my"}
+_WORD = re.compile(r"\w\w+", re.UNICODE)
+WORST_N = 10
+
+
+def length(text: str, lang: str) -> int:
+    return len("".join(text.split())) if lang in _UNSPACED else len(text.split())
+
+
+def looks_untranslated(hyp: str, src: str, ref: str) -> bool:
+    """Output that copies the source: identical to it, or made mostly of
+    source words that the reference does not use."""
+    if not hyp.strip():
+        return False
+    if hyp.strip() == src.strip():
+        return True
+    words = {w.lower() for w in _WORD.findall(hyp)}
+    if len(words) < 3:
+        return False
+    src_words = {w.lower() for w in _WORD.findall(src)}
+    ref_words = {w.lower() for w in _WORD.findall(ref)}
+    from_src = len(words & src_words) / len(words)
+    from_ref = len(words & ref_words) / len(words)
+    return from_src >= 0.6 and from_src > from_ref + 0.2
+
+
+def output_statistics(scored: ScoredTestSet, system: str) -> dict[str, Any]:
+    ts = scored.testset
+    hyps = ts.systems[system]
+    ref = next(iter(ts.references.values()))
+    hyp_len = sum(length(h, ts.tgt_lang) for h in hyps)
+    ref_len = sum(length(r, ts.tgt_lang) for r in ref)
+    empty = [i + 1 for i, h in enumerate(hyps) if not h.strip()]
+    untranslated = [
+        i + 1 for i, (h, s, r) in enumerate(zip(hyps, ts.source, ref)) if looks_untranslated(h, s, r)
+    ]
+    return {
+        "segments": len(hyps),
+        "hyp_length": hyp_len,
+        "ref_length": ref_len,
+        "length_ratio": hyp_len / ref_len if ref_len else None,
+        "length_unit": "characters" if ts.tgt_lang in _UNSPACED else "words",
+        "empty_lines": empty,
+        "untranslated_lines": untranslated,
+    }
+
+
+def worst_segments(scored: ScoredTestSet, system: str, n: int = WORST_N) -> dict[str, Any]:
+    """The ``n`` lowest-scoring segments by the run's first metric."""
+    ts = scored.testset
+    label = next(iter(scored.metrics))
+    metric = scored.metrics[label]
+    scores = scored.segment_score(label, system)
+    order = np.argsort(-scores if not metric.higher_is_better else scores, kind="stable")[:n]
+    ref_name = next(iter(ts.references))
+    return {
+        "metric": label,
+        "segments": [
+            {
+                "seg_id": int(i) + 1,
+                "doc_id": ts.doc_ids[i] if ts.doc_ids else None,
+                "score": float(scores[i]),
+                "source": ts.source[i],
+                "reference": ts.references[ref_name][i],
+                "hypothesis": ts.systems[system][i],
+            }
+            for i in order
+        ],
+    }
+
+
+def system_report(scored: ScoredTestSet, system: str, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``entries`` are the system's metric entries from results.json."""
+    ts = scored.testset
+    return {
+        "testset": ts.name,
+        "langs": ts.langs,
+        "system": system,
+        "scores": entries,
+        "statistics": output_statistics(scored, system),
+        "worst": worst_segments(scored, system),
+    }
+
+
+def _lines(numbers: list[int], limit: int = 20) -> str:
+    shown = ", ".join(map(str, numbers[:limit]))
+    return f"{len(numbers)}" + (f" (lines {shown}{', ...' if len(numbers) > limit else ''})" if numbers else "")
+
+
+def system_markdown(report: dict[str, Any]) -> str:
+    st = report["statistics"]
+    score_rows = [
+        [m, e["score"], _ci(e), e.get("p_value"), e.get("cluster"), e["signature"]] for m, e in report["scores"].items()
+    ]
+    worst = report["worst"]
+    worst_rows = [[w["seg_id"], w["doc_id"] or "", w["score"], w["source"], w["reference"], w["hypothesis"]] for w in worst["segments"]]
+    ratio = f"{st['length_ratio']:.3f}" if st["length_ratio"] is not None else "n/a"
+    return (
+        f"# {report['system']} on {report['testset']} ({report['langs']})\n\n"
+        "## Scores\n\n"
+        + table(["metric", "score", "95% CI", "p (vs baseline)", "cluster", "signature"], score_rows)
+        + "\n## Output statistics\n\n"
+        f"- segments: {st['segments']}\n"
+        f"- length ratio (hypothesis/reference, {st['length_unit']}): {ratio} ({st['hyp_length']}/{st['ref_length']})\n"
+        f"- empty lines: {_lines(st['empty_lines'])}\n"
+        f"- untranslated lines (copied source): {_lines(st['untranslated_lines'])}\n"
+        f"\n## Worst {len(worst_rows)} segments by {worst['metric']}\n\n"
+        + table(["seg", "doc", worst["metric"], "source", "reference", "hypothesis"], worst_rows)
+    )
+
+
+def _ci(entry: dict[str, Any]) -> str:
+    ci = entry.get("ci")
+    return f"[{ci[0]:.2f}, {ci[1]:.2f}]" if ci else ""

@@ -1,0 +1,102 @@
+"""The run record: scored test sets -> results.json entries and tidy tables."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+
+from . import __version__
+from .scoring import ScoredTestSet
+
+
+def content_hash(scored: ScoredTestSet) -> str:
+    """Hash of the source and references: runs are comparable only when equal."""
+    ts = scored.testset
+    h = hashlib.blake2b(digest_size=16)
+    for stream in [ts.source, *ts.reference_streams()]:
+        h.update("\n".join(stream).encode())
+        h.update(b"\x00")
+    return h.hexdigest()
+
+
+@dataclass
+class Run:
+    """Everything one run produced; ``entries[testset][system][metric]`` holds the
+    results.json metric entry (score, signature, and significance when computed)."""
+
+    name: str
+    config: dict[str, Any]
+    scored: list[ScoredTestSet] = field(default_factory=list)
+    entries: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
+    created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+
+    def add(self, scored: ScoredTestSet) -> None:
+        self.scored.append(scored)
+        self.entries[scored.testset.name] = {
+            system: {
+                label: {"score": scored.corpus_score(label, system), "signature": scored.signatures[label]}
+                for label in scored.metrics
+            }
+            for system in scored.testset.systems
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        testsets = {}
+        for scored in self.scored:
+            ts = scored.testset
+            testsets[ts.name] = {
+                "langs": ts.langs,
+                "n_segments": len(ts),
+                "references": list(ts.references),
+                "has_docs": ts.doc_ids is not None,
+                "content_hash": content_hash(scored),
+                "metrics": {label: {"higher_is_better": m.higher_is_better} for label, m in scored.metrics.items()},
+                "provenance": ts.provenance,
+                "segments_computed": scored.computed_segments,
+                "segments_cached": scored.cached_segments,
+                "systems": self.entries[ts.name],
+            }
+        return {
+            "name": self.name,
+            "created": self.created,
+            "mteval_version": __version__,
+            "config": self.config,
+            "testsets": testsets,
+        }
+
+    def system_table(self) -> pd.DataFrame:
+        """One row per (testset, system, metric), with significance columns when present."""
+        rows = []
+        for testset, systems in self.entries.items():
+            for system, metrics in systems.items():
+                for metric, entry in metrics.items():
+                    rows.append({"testset": testset, "system": system, "metric": metric, **entry})
+        return pd.DataFrame(rows)
+
+    def segment_table(self) -> pd.DataFrame:
+        frames = [s.segment_table() for s in self.scored]
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def text_table(self) -> pd.DataFrame:
+        frames = []
+        for scored in self.scored:
+            ts = scored.testset
+            fields = {"source": ts.source}
+            fields.update({f"ref:{k}": v for k, v in ts.references.items()})
+            fields.update({f"sys:{k}": v for k, v in ts.systems.items()})
+            for name, texts in fields.items():
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "testset": ts.name,
+                            "seg_id": range(1, len(ts) + 1),
+                            "doc_id": ts.doc_ids if ts.doc_ids is not None else [None] * len(ts),
+                            "field": name,
+                            "text": texts,
+                        }
+                    )
+                )
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -1,0 +1,177 @@
+"""Scoring a test set: per-segment statistics for every (metric, system),
+taken from the cache where possible and computed in parallel otherwise."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .config import MetricSpec
+from .corpora.model import TestSet
+from .metrics import build_metric
+from .metrics.base import Metric
+from .progress import progress
+from .store import StatsCache, segment_keys
+
+
+@dataclass
+class ScoredTestSet:
+    """Statistics for one test set; scores and tables are derived from them."""
+
+    testset: TestSet
+    metrics: dict[str, Metric]  # by label
+    signatures: dict[str, str]
+    stats: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # (label, system)
+    computed_segments: int = 0
+    cached_segments: int = 0
+
+    def corpus_score(self, label: str, system: str) -> float:
+        return self.metrics[label].corpus_score(self.stats[label, system])
+
+    def segment_score(self, label: str, system: str) -> np.ndarray:
+        return self.metrics[label].segment_scores(self.stats[label, system])
+
+    def system_table(self) -> pd.DataFrame:
+        """One row per (testset, system, metric)."""
+        rows = [
+            {
+                "testset": self.testset.name,
+                "system": system,
+                "metric": label,
+                "score": self.corpus_score(label, system),
+                "signature": self.signatures[label],
+            }
+            for system in self.testset.systems
+            for label in self.metrics
+        ]
+        return pd.DataFrame(rows, columns=["testset", "system", "metric", "score", "signature"])
+
+    def segment_table(self) -> pd.DataFrame:
+        """One row per (testset, system, segment), a column per metric."""
+        ts = self.testset
+        frames = []
+        for system in ts.systems:
+            frame = pd.DataFrame(
+                {
+                    "testset": ts.name,
+                    "system": system,
+                    "seg_id": np.arange(1, len(ts) + 1),
+                    "doc_id": ts.doc_ids if ts.doc_ids is not None else [None] * len(ts),
+                }
+            )
+            for label in self.metrics:
+                frame[label] = self.segment_score(label, system)
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def metric_label(spec: MetricSpec, specs: list[MetricSpec]) -> str:
+    """The metric's name, or name plus options when the same name occurs twice."""
+    options = {k: v for k, v in spec.options.items() if k not in ("label", "engine")}
+    if "label" in spec.options:
+        return str(spec.options["label"])
+    if sum(s.name == spec.name for s in specs) > 1 and options:
+        return spec.name + ":" + ",".join(f"{k}={v}" for k, v in sorted(options.items()))
+    return spec.name
+
+
+def build_metrics(specs: list[MetricSpec], tgt_lang: str, engine: str = "auto") -> dict[str, Metric]:
+    from .errors import UserError
+
+    metrics: dict[str, Metric] = {}
+    for spec in specs:
+        label = metric_label(spec, specs)
+        if label in metrics:
+            raise UserError(f"metric {label!r} is asked for twice")
+        options = {k: v for k, v in spec.options.items() if k != "label"}
+        metrics[label] = build_metric(spec.name, trg_lang=tgt_lang, engine=options.pop("engine", engine), **options)
+    return metrics
+
+
+# State shared with forked workers: set just before the pool starts.
+_SHARED: dict[str, Any] = {}
+
+
+def _compute_task(task: tuple[str, str]) -> np.ndarray:
+    label, system = task
+    metric = _SHARED["metrics"][label]
+    return metric.segment_stats(_SHARED["systems"][system], _SHARED["prepared"][label])
+
+
+def _n_workers(jobs: int | None, n_tasks: int) -> int:
+    jobs = jobs or os.cpu_count() or 1
+    return max(1, min(jobs, n_tasks))
+
+
+def score_testset(
+    ts: TestSet,
+    metrics: dict[str, Metric],
+    cache: StatsCache | None = None,
+    jobs: int | None = None,
+) -> ScoredTestSet:
+    cache = cache or StatsCache(None)
+    refs = ts.reference_streams()
+    scored = ScoredTestSet(ts, metrics, {label: m.signature(len(refs)) for label, m in metrics.items()})
+
+    full_tasks: list[tuple[str, str]] = []
+    partial: list[tuple[str, str, list[bytes], dict[bytes, np.ndarray]]] = []
+    keys_by_task: dict[tuple[str, str], list[bytes]] = {}
+    for label, metric in metrics.items():
+        for system, hyps in ts.systems.items():
+            keys = segment_keys(scored.signatures[label], ts.source, refs, hyps)
+            found = cache.get_many(keys)
+            keys_by_task[label, system] = keys
+            if len(found) == len(set(keys)):
+                scored.stats[label, system] = np.stack([found[k] for k in keys])
+                scored.cached_segments += len(keys)
+            elif not found:
+                full_tasks.append((label, system))
+            else:
+                partial.append((label, system, keys, found))
+
+    parallel = [t for t in full_tasks if getattr(metrics[t[0]], "parallel_safe", False)]
+    serial = [t for t in full_tasks if t not in parallel]
+    needed = {label for label, _ in full_tasks}
+    prepared = {label: metrics[label].prepare(ts.source, refs) for label in progress(needed, desc="references")}
+    _SHARED.update(metrics=metrics, prepared=prepared, systems=ts.systems)
+    try:
+        results: dict[tuple[str, str], np.ndarray] = {}
+        workers = _n_workers(jobs, len(parallel))
+        if workers > 1:
+            ctx = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+                for task, stats in zip(parallel, progress(pool.map(_compute_task, parallel), len(parallel), ts.name)):
+                    results[task] = stats
+        else:
+            serial = parallel + serial
+        for task in progress(serial, len(serial), ts.name):
+            results[task] = _compute_task(task)
+    finally:
+        _SHARED.clear()
+
+    for (label, system), stats in results.items():
+        keys = keys_by_task[label, system]
+        cache.put_many(zip(keys, stats))
+        scored.stats[label, system] = stats
+        scored.computed_segments += len(keys)
+    for label, system, keys, found in partial:
+        scored.stats[label, system] = _complete_partial(ts, metrics[label], refs, system, keys, found, cache)
+        scored.computed_segments += sum(k not in found for k in keys)
+        scored.cached_segments += sum(k in found for k in keys)
+    return scored
+
+
+def _complete_partial(ts, metric, refs, system, keys, found, cache) -> np.ndarray:
+    """Compute only the segments the cache lacks (a system changed in places)."""
+    missing = [i for i, k in enumerate(keys) if k not in found]
+    sub_refs = [[stream[i] for i in missing] for stream in refs]
+    prepared = metric.prepare([ts.source[i] for i in missing], sub_refs)
+    new = metric.segment_stats([ts.systems[system][i] for i in missing], prepared)
+    cache.put_many((keys[i], row) for i, row in zip(missing, new))
+    rows = dict(zip(missing, new))
+    return np.stack([rows[i] if i in rows else found[k] for i, k in enumerate(keys)])

@@ -1,0 +1,88 @@
+"""The on-disk statistics cache (embedded SQLite).
+
+Keys are hashes of (metric signature, source, references, hypothesis), values
+the segment's statistics row, so a rerun or a run with one more system only
+computes what is new. Several processes may share one database: WAL mode and
+a busy timeout serialise writers without losing rows.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+
+_CHUNK = 900  # stay under SQLite's host-parameter limit
+
+
+def default_cache_dir() -> Path:
+    root = os.environ.get("MTEVAL_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mteval"
+    )
+    return Path(root)
+
+
+def segment_keys(
+    signature: str, sources: Sequence[str], references: Sequence[Sequence[str]], hypotheses: Sequence[str]
+) -> list[bytes]:
+    """One 16-byte key per segment; references given as streams (one list per reference)."""
+    prefix = hashlib.blake2b(signature.encode(), digest_size=16).digest()
+    keys = []
+    for i, hyp in enumerate(hypotheses):
+        h = hashlib.blake2b(prefix, digest_size=16)
+        h.update(sources[i].encode())
+        for stream in references:
+            h.update(b"\x00")
+            h.update((stream[i] or "").encode())
+        h.update(b"\x01")
+        h.update(hyp.encode())
+        keys.append(h.digest())
+    return keys
+
+
+class StatsCache:
+    """Segment statistics by key; ``path=None`` disables caching."""
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = Path(path) if path else None
+        self._conn: sqlite3.Connection | None = None
+
+    def _db(self) -> sqlite3.Connection:
+        if self._conn is None:
+            assert self.path is not None
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=60)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS stats (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+            self._conn = conn
+        return self._conn
+
+    def get_many(self, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        if self.path is None or not keys:
+            return {}
+        db = self._db()
+        found: dict[bytes, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for key, value in db.execute(f"SELECT key, value FROM stats WHERE key IN ({marks})", chunk):
+                found[key] = np.frombuffer(value, dtype=np.float64)
+        return found
+
+    def put_many(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
+        if self.path is None:
+            return
+        db = self._db()
+        rows = [(k, np.ascontiguousarray(v, dtype=np.float64).tobytes()) for k, v in items]
+        with db:
+            db.executemany("INSERT OR REPLACE INTO stats (key, value) VALUES (?, ?)", rows)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
