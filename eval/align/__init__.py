@@ -1,0 +1,1 @@
+"""Alignment: hypothesis re-segmentation (same language) and cross-lingual sentence alignment."""
