@@ -142,7 +142,7 @@ class History:
             " s.ci_low, s.ci_high, s.cluster, s.signature, r.config_hash, r.git_commit, r.run_dir"
             " FROM scores s JOIN runs r USING (run_id)"
             + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY r.created, r.run_id, s.testset, s.system, s.metric"
+            + " ORDER BY r.created, r.rowid, s.testset, s.system, s.metric"
         )
         try:
             conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=_BUSY_TIMEOUT_S)
