@@ -1,0 +1,35 @@
+"""Model-based metrics. Importing this package needs neither torch nor transformers;
+building a metric checks for them and says what to install."""
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from eval.errors import UserError
+from eval.metrics.base import Metric
+
+_CLASSES = {
+    "bertscore": ("eval.metrics.neural.bertscore", "BERTScore"),
+    "comet": ("eval.metrics.neural.comet", "COMET"),
+    "cometkiwi": ("eval.metrics.neural.comet", "CometKiwi"),
+    "xsim": ("eval.metrics.neural.xsim", "CrossLingualSimilarity"),
+    "offtarget": ("eval.metrics.neural.offtarget", "OffTarget"),
+}
+_NEEDS_TORCH = {"bertscore", "comet", "cometkiwi", "xsim"}
+
+
+def neural_metric_names() -> list[str]:
+    return list(_CLASSES)
+
+
+def build_neural_metric(name: str, **options: Any) -> Metric:
+    """A configured neural metric by registry name (options include ``model``)."""
+    key = name.lower()
+    if key not in _CLASSES:
+        raise UserError(f"unknown neural metric {name!r} (known: {', '.join(_CLASSES)})")
+    if key in _NEEDS_TORCH:
+        from eval.models.deps import require_transformers
+
+        require_transformers(f"metric {key}")
+    module, cls = _CLASSES[key]
+    return getattr(import_module(module), cls)(**options)
