@@ -48,7 +48,7 @@ def _system_names(args) -> list[str]:
         names = list(args.names)
     else:
         names = [p.name for p in args.hyps]
-    unique_names(names, "system (use --names to tell the files apart)")
+    unique_names(names, "system", " (use --names to tell the files apart)")
     return names
 
 

@@ -27,9 +27,9 @@ def check_aligned(ts: TestSet) -> TestSet:
     return ts
 
 
-def unique_names(names: list[str], what: str) -> None:
+def unique_names(names: list[str], what: str, hint: str = "") -> None:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise UserError(f"duplicate {what} name {name!r}")
+            raise UserError(f"duplicate {what} name {name!r}{hint}")
         seen.add(name)

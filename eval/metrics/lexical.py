@@ -43,6 +43,8 @@ class LexicalMetric(Metric):
         self.trg_lang = trg_lang
         try:
             self.reference = self._build_sacrebleu(trg_lang, options)
+        except KeyError as exc:
+            raise UserError(f"invalid option value {exc.args[0]!r} for metric {self.name!r}") from None
         except (ValueError, TypeError, AssertionError, RuntimeError, ImportError) as exc:
             raise UserError(f"invalid options for metric {self.name!r}: {exc}") from None
         self.engine = self._pick_engine(engine, options)
@@ -56,11 +58,13 @@ class LexicalMetric(Metric):
             return None
         try:
             from . import fast
-        except ImportError:
+
+            fast_class = getattr(fast, self.fast_class_name)
+        except (ImportError, AttributeError):
             if engine == "fast":
                 raise UserError("engine 'fast' is not built; reinstall mteval (pip install -e .) or use engine 'sacrebleu'") from None
             return None
-        return getattr(fast, self.fast_class_name)(**self._fast_options(options))
+        return fast_class(**self._fast_options(options))
 
     def _fast_options(self, options: dict[str, Any]) -> dict[str, Any]:
         return dict(options)
