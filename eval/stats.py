@@ -264,6 +264,43 @@ def pairwise_p_values(stats_by_system: Mapping[str, np.ndarray], score_from_sums
     return names, matrix
 
 
+def significance_entries(stats_by_system: Mapping[str, np.ndarray], score_from_sums: ScoreFromSums,
+                         higher_is_better: bool = True, test: str = "bs", baseline: str | None = None,
+                         n_samples: int | None = None, seed: int | str | None = None,
+                         confidence: bool = True, alpha: float = DEFAULT_ALPHA) -> dict[str, dict]:
+    """The significance fields of each system's results.json metric entry:
+    ``p_value`` against ``baseline`` (absent for the baseline itself or when no
+    baseline is named), ``mean`` and ``ci`` (95% bootstrap, when ``confidence``)
+    and ``cluster`` (1 = top, from all-pairs tests with the same ``test``).
+    With ``test="bs"`` one set of resamples serves intervals, p-values and clusters."""
+    names, stacked = _stack(stats_by_system)
+    scores = _scores(stacked, score_from_sums)
+    if test not in ("bs", "ar"):
+        raise ValueError(f"unknown test {test!r}: expected 'bs' or 'ar'")
+    base = None if baseline is None else _index(names, baseline)
+    samples = None
+    if test == "bs" or confidence:
+        bs_n = n_samples if test == "bs" and n_samples else DEFAULT_BOOTSTRAP_SAMPLES
+        _, samples = bootstrap_scores(stats_by_system, score_from_sums, bs_n, seed)
+    if test == "bs":
+        pairwise = _bootstrap_pair_p_values(samples, scores).astype(np.float64)
+        np.fill_diagonal(pairwise, np.nan)
+    else:
+        _, pairwise = pairwise_p_values(stats_by_system, score_from_sums, "ar", n_samples, seed)
+    ranks = clusters(dict(zip(names, scores.tolist())), names, pairwise, alpha, higher_is_better)
+    entries: dict[str, dict] = {}
+    for k, name in enumerate(names):
+        entry: dict = {}
+        if base is not None and k != base:
+            entry["p_value"] = float(pairwise[base, k])
+        if confidence:
+            mean, ci = _interval(samples[:, k])
+            entry["mean"], entry["ci"] = mean, [ci[0], ci[1]]
+        entry["cluster"] = ranks[name]
+        entries[name] = entry
+    return entries
+
+
 def clusters(scores: Mapping[str, float], names: Sequence[str], p_values: np.ndarray,
              alpha: float = DEFAULT_ALPHA, higher_is_better: bool = True) -> dict[str, int]:
     """Significance clusters as in the WMT findings (1 = top), ordered best first.

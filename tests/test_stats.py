@@ -133,3 +133,22 @@ def test_paired_delta_matches_paired_bootstrap(three_systems):
     assert delta.p_value == reference["worse"].p_value
     assert delta.delta == pytest.approx(reference["worse"].score - reference["base"].score)
     assert delta.ci[0] <= delta.delta <= delta.ci[1] < 0
+
+
+@pytest.mark.parametrize("test", ["bs", "ar"])
+def test_significance_entries_agree_with_the_single_functions(three_systems, test):
+    fn = mean_score
+    entries = stats.significance_entries(three_systems, fn, test=test, baseline="base", n_samples=800, seed=3)
+    paired = (stats.paired_bootstrap if test == "bs" else stats.paired_ar)(three_systems, fn, "base", 800, seed=3)
+    intervals = stats.confidence_intervals(three_systems, fn, seed=3)
+    assert "p_value" not in entries["base"]
+    for name in ("same", "worse"):
+        assert entries[name]["p_value"] == paired[name].p_value
+    for name, entry in entries.items():
+        expected = paired[name].ci if test == "bs" else intervals[name].ci  # AR: plain 1000 resamples
+        assert entry["ci"] == list(expected)
+        assert entry["ci"][0] <= entry["mean"] <= entry["ci"][1]
+    assert entries["base"]["cluster"] == entries["same"]["cluster"] == 1
+    assert entries["worse"]["cluster"] == 2
+    lower = stats.significance_entries(three_systems, fn, higher_is_better=False, confidence=False)
+    assert lower["worse"]["cluster"] == 1 and lower["base"]["cluster"] == 2 and "ci" not in lower["base"]
