@@ -22,16 +22,16 @@ def load_sacrebleu(name: str, spec: str, src_lang: str, tgt_lang: str) -> TestSe
     dataset = DATASETS[test_set]
     if langpair not in dataset.langpairs:
         raise UserError(f"{spec!r}: test set {test_set} has no pair {langpair} (has: {', '.join(sorted(dataset.langpairs))})")
-    fields = dataset.fieldnames(langpair)
-    paths = [dataset._get_txt_file_path(langpair, f) for f in fields]
-    if not all(os.path.exists(p) for p in paths):
+    tarballs = [os.path.join(dataset._rawdir, dataset._get_tarball_filename(url)) for url in dataset.data]
+    if not all(os.path.exists(t) for t in tarballs):
         from ..net import require_reachable
 
         require_reachable(
             dataset.data[0], f"sacreBLEU test set {test_set}",
             "run once online (sacrebleu -t TESTSET -l PAIR --echo src) or use format: text with local files",
         )
-        paths = dataset.get_files(langpair)
+    fields = dataset.fieldnames(langpair)
+    paths = dataset.get_files(langpair)
     streams = dict(zip(fields, paths))
     references = {f.split(":", 1)[1] if ":" in f else f: Path(p) for f, p in streams.items() if f.startswith("ref")}
     source = Path(streams["src"])
