@@ -1,0 +1,19 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   installs mteval and runs the bundled demo (configs/demo.yaml)
+#   make test   installs mteval with its test and model extras and runs the tests
+PY ?= python3
+PIP = $(PY) -m pip install -q --disable-pip-version-check
+
+.PHONY: install demo test
+
+install:
+	$(PIP) -e .
+
+demo: install
+	mteval run configs/demo.yaml
+
+test:
+	bash scripts/install-test-deps.sh
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[test,models]'
+	$(PY) -m pytest -q -rs

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# System packages the tests need (headless Chromium for the HTML report tests).
+# Installs only what is missing; needs root (as in CI) or passwordless sudo.
+set -euo pipefail
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ ${#need[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
