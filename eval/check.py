@@ -189,10 +189,9 @@ def compare(current: RunRecord, baseline: RunRecord, options: Options) -> Compar
 def _metrics_to_compare(testset: str, current: RunRecord, baseline: RunRecord, systems: list[str],
                         asked: Sequence[str] | None) -> list[str]:
     def metrics_of(run: RunRecord) -> list[str]:
-        found: dict[str, None] = {}
-        for system in systems:
-            found.update(dict.fromkeys(run.testsets[testset]["systems"][system]))
-        return list(found)
+        """Metrics every compared system of the run has."""
+        entries = [run.testsets[testset]["systems"][system] for system in systems]
+        return [m for m in entries[0] if all(m in e for e in entries)]
 
     cur, base = metrics_of(current), metrics_of(baseline)
     if not asked:
@@ -314,6 +313,9 @@ def _paired(testset: str, system: str, metric: str, current: RunRecord, baseline
         if not math.isclose(float(score_fn(matrix.sum(axis=0))), recorded, rel_tol=1e-9, abs_tol=1e-6):
             raise UserError(f"{run.folder / 'stats.npz'}: statistics of {testset}/{metric}/{system} "
                             f"do not give the score in {run.results_path} ({recorded})")
+    if np.array_equal(cur, base):  # sacreBLEU's strict count would give p = 1/(n+1) here
+        same = float(score_fn(cur.sum(axis=0)))
+        return stats.Delta(same, same, 1.0, (0.0, 0.0))
     return stats.paired_delta(base, cur, score_fn, options.n_samples, options.seed)
 
 

@@ -7,6 +7,7 @@ import argparse
 import json
 import random
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.skipif(not WMT22.is_dir(), reason=f"WMT22 data not foun
 TESTSET = "wmt22-de-en"
 
 
-def cli(argv: list[str], capsys=None) -> int:
+def cli(argv: list[str]) -> int:
     """The two commands behind a parser, with the mteval CLI's error contract."""
     parser = argparse.ArgumentParser(prog="mteval")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -36,7 +37,7 @@ def cli(argv: list[str], capsys=None) -> int:
     try:
         return args.func(args)
     except UserError as exc:
-        print(f"mteval: error: {exc}", file=__import__("sys").stderr)
+        print(f"mteval: error: {exc}", file=sys.stderr)
         return exc.exit_code
 
 
@@ -94,7 +95,7 @@ def test_unchanged_copy_passes(runs, tmp_path, capsys):
     assert cli(["check", str(runs["same"]), "--baseline", str(runs["baseline"] / "results.json"),
                 "--require-significance", "--summary", str(summary), "--junit", str(junit)]) == 0
     text = summary.read_text()
-    assert "No regression" in text and text.count("| unchanged |") == 4
+    assert "No regression" in text and text.count("| +0.00 | [+0.00, +0.00] | 1.0000 | 0.00 | unchanged |") == 4
     suite = ET.parse(junit).getroot()
     assert len(suite.findall(".//testcase")) == 4 and not suite.findall(".//failure")
 
