@@ -3,6 +3,7 @@ become one line on stderr and exit status 2 (a traceback only with --debug)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from . import __version__
@@ -39,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
             raise
         sys.stderr.write(f"mteval: error: {exc}\n")
         return exc.exit_code
+    except BrokenPipeError:  # output piped into head & co.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except KeyboardInterrupt:
         sys.stderr.write("mteval: interrupted; finished test sets are kept\n")
         return 130

@@ -113,3 +113,20 @@ def test_duplicate_system_names(cli, tmp_path):
 def test_debug_shows_traceback(cli):
     with pytest.raises(Exception):
         cli("--debug", "score", "--refs", ES / "ref.A.en", "--hyps", HYPS[0], "--langs", "es-en", "-m", "blue")
+
+
+def test_significance_fields_in_json(cli):
+    code, out, _ = _score(cli, "-f", "json", "-m", "bleu,ter", "--paired-bs", "--confidence", "--baseline", "hyp.literal.en")
+    assert code == 0
+    systems = json.loads(out)["systems"]
+    assert "p_value" not in systems["hyp.literal.en"]["bleu"]
+    for name in ("hyp.strong.en", "hyp.scraped.en"):
+        for metric in ("bleu", "ter"):
+            entry = systems[name][metric]
+            assert 0 < entry["p_value"] <= 1 and entry["ci"][0] <= entry["score"] <= entry["ci"][1]
+    assert systems["hyp.strong.en"]["bleu"]["cluster"] == 1 and systems["hyp.scraped.en"]["ter"]["cluster"] == 3
+
+
+def test_unknown_baseline(cli):
+    _fails(cli, ["score", "--refs", ES / "ref.A.en", "--hyps", *HYPS, "--langs", "es-en", "--paired-ar", "--baseline", "nobody"],
+           "unknown baseline system 'nobody'")

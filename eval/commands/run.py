@@ -4,8 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..config import load_config
+from ..config import SignificanceSpec, load_config
 from ..pipeline import run_config
+from ..significance import significance_hook
 
 
 def register(subparsers) -> None:
@@ -18,7 +19,7 @@ def register(subparsers) -> None:
 
 def run_run(args) -> int:
     config, base = load_config(args.config)
-    run, out = run_config(config, base, args.out, args.jobs)
+    run, out = run_config(config, base, args.out, args.jobs, significance_hook(config.significance or SignificanceSpec()))
     sys.stdout.write((out / "leaderboard.md").read_text(encoding="utf-8"))
     sys.stdout.write(f"\nwrote {out}\n")
     return 0

@@ -10,11 +10,13 @@ from ..corpora import check_aligned
 from ..corpora.files import read_lines
 from ..corpora.model import TestSet
 from ..corpora.validate import unique_names
+from ..config import SignificanceSpec
 from ..errors import UserError
 from ..langs import parse_pair
 from ..pipeline import evaluate, open_cache
 from ..report.write import write_run
 from ..results import Run
+from ..significance import significance_hook
 from .options import metric_entries
 
 
@@ -38,7 +40,15 @@ def register(subparsers) -> None:
 
 
 def add_significance_arguments(p: argparse.ArgumentParser) -> None:
-    """Placeholder hook for significance options; filled by the statistics module."""
+    """sacreBLEU's significance options, same names and defaults."""
+    g = p.add_argument_group("significance (as sacrebleu --paired-bs / --paired-ar / --confidence)")
+    test = g.add_mutually_exclusive_group()
+    test.add_argument("--paired-bs", action="store_true", help="paired bootstrap resampling (1000 resamples)")
+    test.add_argument("--paired-ar", action="store_true", help="paired approximate randomisation (10000 trials)")
+    g.add_argument("--paired-n", type=int, help="resamples or trials (default: 1000 for bs, 10000 for ar)")
+    g.add_argument("--baseline", help="baseline system for p-values (default: the first system)")
+    g.add_argument("--confidence", action="store_true", help="95%% bootstrap confidence interval per system")
+    g.add_argument("--seed", type=int, help="random seed (default: SACREBLEU_SEED or 12345)")
 
 
 def _system_names(args) -> list[str]:
@@ -72,7 +82,8 @@ def run_score(args) -> int:
     run = Run("score", {"command": "score", "metrics": entries, "langs": args.langs})
     cache = open_cache(args.cache)
     try:
-        evaluate(run, testset, entries, args.engine, cache, args.jobs, significance_hook(args))
+        hook = significance_hook(significance_spec(args, list(testset.systems)))
+        evaluate(run, testset, entries, args.engine, cache, args.jobs, hook)
     finally:
         cache.close()
     if args.out:
@@ -85,8 +96,24 @@ def run_score(args) -> int:
     return 0
 
 
-def significance_hook(args):
-    return None
+def significance_spec(args, systems: list[str]) -> SignificanceSpec | None:
+    if not (args.paired_bs or args.paired_ar or args.confidence):
+        return None
+    paired = args.paired_bs or args.paired_ar
+    baseline = args.baseline or (systems[0] if paired else None)
+    test = "ar" if args.paired_ar else "bs"
+    return SignificanceSpec(test=test, baseline=baseline, n=args.paired_n, confidence=args.confidence, seed=args.seed)
+
+
+def _significance_text(label: str, entry: dict) -> str:
+    parts = []
+    if "ci" in entry:
+        parts.append(f"95% CI [{entry['ci'][0]:.2f}, {entry['ci'][1]:.2f}]")
+    if "p_value" in entry:
+        parts.append(f"p = {entry['p_value']:.4f}")
+    if "cluster" in entry:
+        parts.append(f"cluster {entry['cluster']}")
+    return f"{label}: " + ", ".join(parts) if parts else ""
 
 
 def score_json(run: Run) -> dict:
@@ -108,6 +135,9 @@ def score_table(run: Run) -> str:
     for system in systems:
         entry = run.entries[scored.testset.name][system]
         lines.append(system.ljust(width) + "".join(f"{entry[l]['score']:>12.2f}" for l in labels))
+        detail = [_significance_text(l, entry[l]) for l in labels]
+        if any(detail):
+            lines.append(" " * width + "  " + "; ".join(d for d in detail if d))
     lines.append("")
     lines += [f"{label}: {scored.signatures[label]}" for label in labels]
     return "\n".join(lines) + "\n"

@@ -45,6 +45,8 @@ def leaderboard_markdown(run: Run) -> str:
         arrows = [f"{l} {'↑' if scored.metrics[l].higher_is_better else '↓'}" for l in labels]
         parts.append(f"\n## {name} ({scored.testset.langs}, {len(scored.testset)} segments)\n\n")
         parts.append(table(["#", "system", *arrows], rows))
+        if any("ci" in e or "cluster" in e for m in run.entries[name].values() for e in m.values()):
+            parts.append("\n± half-width of the 95% bootstrap confidence interval; (n) significance cluster, 1 = top.\n")
         parts.append("\n" + "\n".join(f"- `{l}`: `{scored.signatures[l]}`" for l in labels) + "\n")
     return "".join(parts)
 
