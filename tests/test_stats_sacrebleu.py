@@ -167,3 +167,19 @@ def test_pairwise_matrix_rows_equal_baseline_runs(de_en):
             for j, name in enumerate(names):
                 if j != i:
                     assert matrix[i, j] == row[name].p_value == matrix[j, i]
+
+
+def test_clusters_on_de_en_follow_the_documented_rule(de_en):
+    ref, systems, _ = de_en
+    metric = BLEU()
+    st = our_stats(metric, ref, systems)
+    entries = stats.significance_entries(st, metric.score_from_sums, baseline="Online-B")
+    names, p = stats.pairwise_p_values(st, metric.score_from_sums)
+    scores = {n: metric.corpus_score(st[n]) for n in names}
+    ranked = sorted(names, key=lambda n: -scores[n])
+    cluster = [entries[n]["cluster"] for n in ranked]
+    assert cluster == sorted(cluster) and cluster[0] == 1 and cluster[-1] > 1
+    for k in range(1, len(ranked)):
+        above, below = ranked[:k], ranked[k:]
+        separated = all(p[names.index(a), names.index(b)] < 0.05 for a in above for b in below)
+        assert (cluster[k] > cluster[k - 1]) == separated, ranked[k]
