@@ -7,10 +7,10 @@ import os
 import sys
 
 from . import __version__
-from .commands import run, score
+from .commands import check, history, run, score
 from .errors import UserError
 
-COMMANDS = (score, run)
+COMMANDS = (score, run, check, history)
 
 
 class Parser(argparse.ArgumentParser):

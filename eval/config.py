@@ -110,6 +110,7 @@ class RunConfig(Strict):
     metrics: list[MetricEntry] = Field(default_factory=lambda: ["bleu", "chrf", "ter"])
     engine: Literal["auto", "fast", "sacrebleu"] = "auto"
     cache: Optional[str] = None
+    history: Optional[str] = None
     jobs: Optional[int] = None
     significance: Optional[SignificanceSpec] = None
     testsets: list[TestSetSpec]

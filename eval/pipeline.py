@@ -61,4 +61,15 @@ def run_config(
             write_run(run, out)
     finally:
         cache.close()
+    record_history(run, out, config.history, base)
     return run, out
+
+
+def record_history(run: Run, out: Path, setting: str | None, base: Path) -> None:
+    """Add the finished run to the history database (``"off"`` skips it)."""
+    if setting == "off":
+        return
+    from .history import History, default_history_path, git_commit
+
+    path = default_history_path() if setting is None else base / Path(setting).expanduser()
+    History(path).record(run.to_json(), out, git_commit(base))

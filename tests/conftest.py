@@ -55,5 +55,6 @@ def cli(capsys):
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path, monkeypatch):
-    """Each test gets its own statistics cache, so tests never see each other's."""
+    """Each test gets its own statistics cache and run history."""
     monkeypatch.setenv("MTEVAL_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("MTEVAL_HISTORY", str(tmp_path / "history.sqlite"))

@@ -148,3 +148,13 @@ def test_wmt_xml_config_with_globbed_text(cli, tmp_path):
     assert xml["has_docs"] and not txt["has_docs"]
     for system, entry in txt["systems"].items():
         assert entry["bleu"]["score"] == pytest.approx(xml["systems"][system]["bleu"]["score"], abs=1e-9)
+
+
+def test_runs_are_recorded_in_history(cli, tmp_path):
+    for _ in range(2):
+        assert cli("run", DEMO, "--out", tmp_path / "demo")[0] == 0
+    code, out, _ = cli("history", "--system", "strong", "--metric", "bleu", "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert len(rows) == 2 and {r["testset"] for r in rows} == {"demo-es-en"}
+    assert rows[0]["score"] == pytest.approx(rows[1]["score"])
