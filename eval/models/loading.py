@@ -50,7 +50,7 @@ def resolve_model(name: str | None) -> ResolvedModel:
         return ResolvedModel(path.resolve(), name, local_weights_hash(_check_model_dir(path)))
     if name.startswith((".", "/", "~")) or not _HUB_ID.match(name):
         raise UserError(f"model path {name} does not exist")
-    return _resolve_hub_id(name)
+    return resolve_hub_id(name)
 
 
 def _check_model_dir(path: Path) -> Path:
@@ -94,7 +94,7 @@ def hub_reachable(host: str | None = None, timeout: float = HUB_PROBE_SECONDS) -
     return bool(result and result[0])
 
 
-def _resolve_hub_id(repo_id: str) -> ResolvedModel:
+def resolve_hub_id(repo_id: str) -> ResolvedModel:
     require_transformers(f"model {repo_id}")
     from huggingface_hub import snapshot_download
 

@@ -37,9 +37,9 @@ def _model_dir(name: str) -> Path:
         return path
     if name.startswith((".", "/", "~")):
         raise UserError(f"model path {name} does not exist")
-    from eval.models.loading import _resolve_hub_id
+    from eval.models.loading import resolve_hub_id
 
-    return _resolve_hub_id(name).path
+    return resolve_hub_id(name).path
 
 
 def _encoder_dir(name: str, hint: Path) -> Path:
