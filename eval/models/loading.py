@@ -38,6 +38,7 @@ class ResolvedModel:
     weights_hash: str
 
 
+@lru_cache(maxsize=16)
 def resolve_model(name: str | None) -> ResolvedModel:
     """Map ``--model NAME|PATH`` to a local directory, converting or downloading if needed."""
     name = name or DEFAULT_MODEL
@@ -114,6 +115,16 @@ def resolve_hub_id(repo_id: str) -> ResolvedModel:
             raise UserError(f"model {repo_id} could not be downloaded from the hub: {exc}".splitlines()[0]) from exc
     path = Path(local)
     return ResolvedModel(path, repo_id, path.name[:16])  # snapshot folder = the commit hash
+
+
+@lru_cache(maxsize=16)
+def model_config(path: Path):
+    """The model's transformers config (cheap: no weights are read)."""
+    transformers = require_transformers(f"model {path}")
+    try:
+        return transformers.AutoConfig.from_pretrained(path)
+    except Exception as exc:
+        raise UserError(f"{path}: not a usable transformers model: {str(exc).splitlines()[0]}") from exc
 
 
 def pick_device(requested: str | None = None) -> str:

@@ -53,22 +53,29 @@ class BERTScore(MeanScoreMetric):
         if self.baseline is not None and not (isinstance(self.baseline, (int, float)) and self.baseline < 1):
             raise UserError("option 'baseline' of metric 'bertscore' must be a number below 1")
         self.counts = {"empty_hypotheses": 0, "truncated": 0}
-        self._loaded = None
 
     # -- model ---------------------------------------------------------
     @property
-    def loaded(self):
-        if self._loaded is None:
-            from eval.models.loading import load_encoder
+    def resolved(self):
+        """Where the model is and its weights hash: enough for the signature, so a
+        fully cached rerun never loads the model."""
+        from eval.models.loading import resolve_model
 
-            self._loaded = load_encoder(self.options.get("model"), self.options.get("device"))
-        return self._loaded
+        return resolve_model(self.options.get("model"))
+
+    @property
+    def loaded(self):
+        from eval.models.loading import load_encoder
+
+        return load_encoder(self.options.get("model"), self.options.get("device"))
 
     @property
     def layer(self) -> int:
         """The layer whose output is used; default three quarters of the depth
         (bert-score's choice for most 12-layer encoders is 9 or 10)."""
-        layers = self.loaded.model.config.num_hidden_layers
+        from eval.models.loading import model_config
+
+        layers = model_config(self.resolved.path).num_hidden_layers
         layer = self.options.get("layer")
         layer = round(layers * 3 / 4) if layer is None else int(layer)
         if not 0 <= layer <= layers:
@@ -76,7 +83,7 @@ class BERTScore(MeanScoreMetric):
         return layer
 
     def signature(self, n_refs: int) -> str:
-        resolved = self.loaded.resolved
+        resolved = self.resolved
         rescale = f"rescale:{self.baseline}" if self.baseline is not None else "rescale:no"
         return (f"bertscore|{self.score_kind}|{model_signature(resolved.model_id, resolved.weights_hash)}"
                 f"|layer:{self.layer}|idf:{'refs' if self.use_idf else 'no'}|{rescale}|nrefs:{n_refs}"

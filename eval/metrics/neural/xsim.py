@@ -67,21 +67,24 @@ class CrossLingualSimilarity(MeanScoreMetric):
         check_options(self.name, options, self.allowed)
         super().__init__(**options)
         self.counts = {"empty_hypotheses": 0, "truncated": 0}
-        self._loaded = None
+
+    @property
+    def resolved(self):
+        from eval.models.loading import resolve_model
+
+        return resolve_model(self.options.get("model"))
 
     @property
     def loaded(self):
-        if self._loaded is None:
-            from eval.models.loading import load_encoder
+        from eval.models.loading import load_encoder
 
-            self._loaded = load_encoder(self.options.get("model"), self.options.get("device"))
-        return self._loaded
+        return load_encoder(self.options.get("model"), self.options.get("device"))
 
     @property
     def is_default_model(self) -> bool:
         from eval.models.e5 import E5_NAME
 
-        return self.loaded.resolved.model_id == E5_NAME
+        return self.resolved.model_id == E5_NAME
 
     @property
     def prefix(self) -> str:
@@ -100,7 +103,7 @@ class CrossLingualSimilarity(MeanScoreMetric):
         return float(value)
 
     def signature(self, n_refs: int) -> str:
-        r = self.loaded.resolved
+        r = self.resolved
         return (f"xsim|{model_signature(r.model_id, r.weights_hash)}|prefix:{self.prefix!r}"
                 f"|baseline:{self.baseline:.4f}|{library_versions()}")
 
