@@ -24,7 +24,9 @@ class TestSetText:
 
 
 def _lines(path: Path) -> list[str]:
-    return path.read_text(encoding="utf-8").split("\n")[:-1]
+    # split on "\n" only: segments may contain other line-breaking characters
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return lines[:-1] if lines and lines[-1] == "" else lines
 
 
 def txt_pairs() -> list[str]:

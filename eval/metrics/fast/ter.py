@@ -35,14 +35,19 @@ class FastTER:
         self._tokenizer = TercomTokenizer(normalized=normalized, no_punct=no_punct,
                                           asian_support=asian_support, case_sensitive=case_sensitive)
 
-    def _words(self, segments: Sequence[str]) -> list[list[str]]:
+    def _words(self, segments: Sequence[str], passes: int = 1) -> list[list[str]]:
         tok = self._tokenizer
-        return [tok(seg.rstrip()).split() for seg in segments]
+        for _ in range(passes):
+            segments = [tok(seg.rstrip()) for seg in segments]
+        return [seg.split() for seg in segments]
 
     def prepare(self, references: Sequence[Sequence[str | None]]) -> PreparedTER:
         streams, present = reference_layout(references)
         vocab: dict[str, int] = {}
-        refs = tuple(pack_words(self._words(stream), vocab, grow=True) for stream in streams)
+        # sacreBLEU's TER preprocesses references twice (in _cache_references
+        # and again in _extract_reference_info); with normalisation on, the
+        # second pass can split further ("it's the" -> "it 's the").
+        refs = tuple(pack_words(self._words(stream, passes=2), vocab, grow=True) for stream in streams)
         return PreparedTER(self.options, vocab, refs, present)
 
     def stats(self, hypotheses: Sequence[str], prepared: PreparedTER) -> np.ndarray:
