@@ -1,0 +1,361 @@
+"""Cross-lingual monotone sentence alignment (source original ↔ translation).
+
+Beads join 0–3 source sentences to 0–3 target sentences (1-1, 1-2, 2-1, 2-2,
+1-3, 3-1, 1-0, 0-1). A bead's cost adds three terms:
+
+- length: Gale & Church (1993): the target length should be the source length
+  times the document's character ratio, with variance growing with length;
+  the cost is δ²/2 for the normalised difference δ;
+- evidence: ``weight * (1 - similarity)`` for each kind of evidence. The
+  anchor similarity (always used) is the weighted Dice overlap of anchors both texts share (numbers, punctuation
+  marks such as ``?`` ``!`` ``:`` ``(``, and 4-letter word prefixes, which
+  catch names and cognates), idf-weighted and restricted to anchors that occur
+  on both sides of the document. With an embedding function a second term
+  uses the cosine of the summed sentence vectors of the two spans, rescaled so that the
+  document's typical unrelated pair scores 0 and its typical best match 1;
+- a prior per bead type (1-1 cheapest, insertions and deletions dearest).
+
+Search is a dynamic programme over (source, target) positions, one numpy row
+per source position. Long documents are aligned coarse-to-fine: consecutive
+sentences are merged into blocks, the blocks are aligned, and the sentence
+level is searched only in a band around the block path, so time and memory
+grow about linearly with the document (see docs/ALIGNMENT.md).
+
+Each bead carries its cost and a confidence, ``exp(-(cost - prior))``: 1 for
+a bead whose lengths and evidence agree perfectly, towards 0 as they disagree.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Embed = Callable[[list[str]], np.ndarray]
+
+# (source sentences, target sentences) per bead, and its prior cost in nats
+# (tuned on Text+Berg de-fr, model-free; see docs/ALIGNMENT.md)
+BEAD_PRIORS: dict[tuple[int, int], float] = {
+    (1, 1): 0.0, (1, 2): 4.0, (2, 1): 4.0, (2, 2): 8.0, (1, 3): 7.0, (3, 1): 7.0,
+    (1, 0): 6.0, (0, 1): 6.0,
+}
+LENGTH_VARIANCE = 6.8  # Gale & Church's s², characters
+FULL_SEARCH_CELLS = 400_000  # above this the search goes coarse-to-fine
+BLOCK = 4  # sentences merged per block at each coarser level
+BAND_MARGIN = 6  # sentences either side of the projected coarse path
+
+_WORD = re.compile(r"\w+")
+_PUNCT_ANCHORS = {"?": "?", "!": "!", ":": ":", ";": ";", "(": "(", ")": ")", "%": "%",
+                  '"': '"', "«": '"', "»": '"', "„": '"', "“": '"', "”": '"'}
+
+
+@dataclass(frozen=True)
+class Bead:
+    """One aligned group: source and target sentence indices (0-based)."""
+
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    cost: float
+    confidence: float
+
+    def __str__(self) -> str:
+        return f"[{', '.join(map(str, self.src))}]:[{', '.join(map(str, self.tgt))}]"
+
+
+@dataclass(frozen=True)
+class AlignerSettings:
+    """The weights of the bead cost; defaults are tuned on Text+Berg de-fr."""
+
+    anchor_weight: float = 6.0
+    embedding_weight: float = 4.0
+    neutral_similarity: float = 0.3  # when neither span has any anchor
+    length_weight: float = 1.5
+
+
+def _fold(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def anchors(sentence: str) -> list[str]:
+    """Language-independent tokens that a translation tends to keep."""
+    found = []
+    for ch in sentence:
+        if ch in _PUNCT_ANCHORS:
+            found.append("p" + _PUNCT_ANCHORS[ch])
+    for word in _WORD.findall(sentence):
+        if any(c.isdigit() for c in word):
+            found.append("n" + word.lstrip("0"))
+        elif len(word) >= 4:
+            found.append("w" + _fold(word)[:4])
+    counts: Counter = Counter()
+    numbered = []
+    for a in found:  # a multiset as a set: the 2nd "?" is a different anchor
+        counts[a] += 1
+        numbered.append(f"{a}#{counts[a]}")
+    return numbered
+
+
+class _Side:
+    """Per-sentence features of one side: lengths, anchors, optional vectors."""
+
+    def __init__(self, lengths: np.ndarray, anchor_ids: list[np.ndarray], weights: np.ndarray,
+                 vectors: np.ndarray | None):
+        self.n = len(lengths)
+        self.cum_len = np.concatenate([[0.0], np.cumsum(lengths)])
+        self.anchor_ids = anchor_ids
+        self.weights = weights  # idf weight per anchor id
+        self.anchor_mass = np.array([weights[ids].sum() for ids in anchor_ids])
+        self.cum_mass = np.concatenate([[0.0], np.cumsum(self.anchor_mass)])
+        self.vectors = vectors
+        self.postings = self._postings()
+        self.span_norm = self._span_norms() if vectors is not None else None
+
+    def _postings(self) -> dict[int, np.ndarray]:
+        rows: dict[int, list[int]] = {}
+        for k, ids in enumerate(self.anchor_ids):
+            for a in ids:
+                rows.setdefault(int(a), []).append(k)
+        return {a: np.array(r, dtype=np.int64) for a, r in rows.items()}
+
+    def _span_norms(self) -> np.ndarray:
+        """|sum of vectors| of the spans ending before k, for span sizes 0..3."""
+        v = self.vectors
+        norms = np.ones((4, self.n + 1))
+        adjacent = np.einsum("ij,ij->i", v[:-1], v[1:]) if self.n > 1 else np.zeros(0)
+        skip = np.einsum("ij,ij->i", v[:-2], v[2:]) if self.n > 2 else np.zeros(0)
+        sq = np.full((4, self.n + 1), np.nan)
+        sq[1, 1:] = 1.0
+        sq[2, 2:] = 2 + 2 * adjacent
+        sq[3, 3:] = 3 + 2 * (adjacent[:-1] + adjacent[1:] + skip) if self.n > 2 else np.nan
+        norms[1:] = np.sqrt(np.clip(np.nan_to_num(sq[1:], nan=1.0), 1e-9, None))
+        return norms
+
+    def merged(self, block: int) -> "_Side":
+        """Blocks of ``block`` consecutive sentences, for the coarse pass."""
+        starts = np.arange(0, self.n, block)
+        ends = np.minimum(starts + block, self.n)
+        lengths = self.cum_len[ends] - self.cum_len[starts]
+        ids = [np.unique(np.concatenate(self.anchor_ids[s:e])) for s, e in zip(starts, ends)]
+        vectors = None
+        if self.vectors is not None:
+            sums = np.add.reduceat(self.vectors, starts, axis=0)
+            vectors = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+        return _Side(lengths, ids, self.weights, vectors)
+
+
+def _build_sides(src: Sequence[str], tgt: Sequence[str], embed: Embed | None) -> tuple[_Side, _Side]:
+    src_anchors = [anchors(s) for s in src]
+    tgt_anchors = [anchors(t) for t in tgt]
+    src_df = Counter(a for sent in src_anchors for a in set(sent))
+    tgt_df = Counter(a for sent in tgt_anchors for a in set(sent))
+    shared = sorted(set(src_df) & set(tgt_df))
+    index = {a: k for k, a in enumerate(shared)}
+    total = len(src) + len(tgt)
+    weights = np.array([math.log(total / (src_df[a] + tgt_df[a])) + 1.0 for a in shared])
+    if not shared:
+        weights = np.zeros(0)
+
+    def ids(sentences):
+        return [np.array(sorted(index[a] for a in sent if a in index), dtype=np.int64) for sent in sentences]
+
+    src_vec = tgt_vec = None
+    if embed is not None:
+        src_vec = np.asarray(embed(list(src)), dtype=np.float64)
+        tgt_vec = np.asarray(embed(list(tgt)), dtype=np.float64)
+        for name, vec, count in (("source", src_vec, len(src)), ("target", tgt_vec, len(tgt))):
+            if vec.ndim != 2 or vec.shape[0] != count:
+                raise ValueError(f"embed() returned shape {vec.shape} for {count} {name} sentences")
+    src_len = np.array([max(len(s), 1) for s in src], dtype=np.float64)
+    tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=np.float64)
+    return _Side(src_len, ids(src_anchors), weights, src_vec), _Side(tgt_len, ids(tgt_anchors), weights, tgt_vec)
+
+
+class _Scorer:
+    """Bead costs for one source row against a band of target positions."""
+
+    def __init__(self, src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: AlignerSettings):
+        self.src, self.tgt, self.lo, self.hi, self.settings = src, tgt, lo, hi, settings
+        self.ratio = (tgt.cum_len[-1] / src.cum_len[-1]) if src.cum_len[-1] > 0 else 1.0
+        self.cache: dict[int, tuple[int, np.ndarray]] = {}
+        self.floors, self.gap = _cosine_range(src, tgt) if src.vectors is not None else ({}, 1.0)
+
+    def _pair_row(self, s: int) -> tuple[int, np.ndarray, np.ndarray | None]:
+        """Anchor overlap and cosine of source sentence s with a range of targets."""
+        if s in self.cache:
+            return self.cache[s]
+        last = min(s + 3, self.src.n)
+        start = max(int(self.lo[s + 1]) - 3, 0)
+        stop = max(min(int(self.hi[last]), self.tgt.n), start)
+        overlap = np.zeros(stop - start)
+        for a in self.src.anchor_ids[s]:
+            posting = self.tgt.postings.get(int(a))
+            if posting is None:
+                continue
+            hit = posting[np.searchsorted(posting, start):np.searchsorted(posting, stop)]
+            overlap[hit - start] += self.src.weights[a]
+        cosine = None if self.src.vectors is None else self.tgt.vectors[start:stop] @ self.src.vectors[s]
+        self.cache[s] = (start, overlap, cosine)
+        self.cache.pop(s - 4, None)
+        return self.cache[s]
+
+    def costs(self, i: int, a: int, b: int, js: np.ndarray) -> np.ndarray:
+        """Cost without prior of source span [i-a, i) with target spans [j-b, j)."""
+        st = self.settings
+        if a == 0 or b == 0:
+            return np.zeros(len(js))
+        ls = self.src.cum_len[i] - self.src.cum_len[i - a]
+        lt = self.tgt.cum_len[js] - self.tgt.cum_len[js - b]
+        expected = ls * self.ratio
+        delta = (lt - expected) / np.sqrt(LENGTH_VARIANCE * (expected + lt) / 2)
+        cost = st.length_weight * delta * delta / 2
+        overlap, cosine = self._span_sums(i, a, b, js)
+        mass = (self.src.cum_mass[i] - self.src.cum_mass[i - a]) + (self.tgt.cum_mass[js] - self.tgt.cum_mass[js - b])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dice = np.where(mass > 0, 2 * overlap / mass, st.neutral_similarity)
+        cost += st.anchor_weight * (1.0 - np.clip(dice, 0.0, 1.0))
+        if cosine is not None:
+            cosine = cosine / (self.src.span_norm[a, i] * self.tgt.span_norm[b, js])
+            similarity = np.clip((cosine - self.floors[(a, b)]) / self.gap, 0.0, 1.0)
+            cost += st.embedding_weight * (1.0 - similarity)
+        return cost
+
+    def _span_sums(self, i: int, a: int, b: int, js: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Sums over the sentence pairs of each bead of overlap and of cosine."""
+        base = max(int(js.min()) - b, 0)
+        stop = int(js.max())
+        overlap = np.zeros(stop - base)
+        cosine = None if self.src.vectors is None else np.zeros(stop - base)
+        for s in range(i - a, i):
+            start, o_row, c_row = self._pair_row(s)
+            overlap += o_row[base - start:stop - start]
+            if cosine is not None:
+                cosine += c_row[base - start:stop - start]
+
+        def windows(values):
+            cum = np.concatenate([[0.0], np.cumsum(values)])
+            return cum[js - base] - cum[js - b - base]
+
+        return windows(overlap), (None if cosine is None else windows(cosine))
+
+
+def _cosine_range(src: _Side, tgt: _Side, sample: int = 200) -> tuple[dict[tuple[int, int], float], float]:
+    """Typical cosine of unrelated spans (per bead shape) and of translations.
+
+    Encoders differ in where their cosines lie (multilingual-e5 puts almost
+    every pair above 0.7), and summed vectors of longer spans drift towards
+    each other, so a bead's cosine is measured from the mean cosine of random
+    spans of its shape, in units of the gap between that floor and the mean
+    best-match cosine of single sentences.
+    """
+    rng = np.random.default_rng(0)
+
+    def span_sums(side: _Side, size: int) -> np.ndarray:
+        starts = rng.integers(0, max(side.n - size, 0) + 1, size=sample)
+        sums = sum(side.vectors[np.minimum(starts + k, side.n - 1)] for k in range(size))
+        return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
+
+    floors = {}
+    for a, b in BEAD_PRIORS:
+        if a and b:
+            floors[(a, b)] = float(np.mean(span_sums(src, a) @ span_sums(tgt, b).T))
+    rows = rng.choice(src.n, size=min(sample, src.n), replace=False)
+    best = float((tgt.vectors @ src.vectors[rows].T).max(axis=0).mean())
+    return floors, max(best - floors[(1, 1)], 1e-3)
+
+
+_BEADS = [bead for bead in BEAD_PRIORS if bead != (0, 1)]
+_SKIP_TARGET = len(_BEADS)
+
+
+def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: AlignerSettings
+            ) -> list[tuple[int, int, int, int, float, float]]:
+    """Cheapest bead path within the band [lo[i], hi[i]) of target positions."""
+    scorer = _Scorer(src, tgt, lo, hi, settings)
+    cost_rows: list[np.ndarray] = []
+    back_rows: list[np.ndarray] = []
+    skip = BEAD_PRIORS[(0, 1)]
+    for i in range(src.n + 1):
+        js = np.arange(lo[i], hi[i])
+        best = np.where(js == 0, 0.0, np.inf) if i == 0 else np.full(len(js), np.inf)
+        arg = np.full(len(js), -1, dtype=np.int8)
+        for k, (a, b) in enumerate(_BEADS):
+            if a > i:
+                continue
+            prev = cost_rows[i - a]
+            idx = js - b - lo[i - a]
+            ok = (idx >= 0) & (idx < len(prev)) & (js - b >= 0)
+            if not ok.any():
+                continue
+            cand = np.full(len(js), np.inf)
+            cand[ok] = prev[idx[ok]] + BEAD_PRIORS[(a, b)] + scorer.costs(i, a, b, js[ok])
+            better = cand < best
+            best[better] = cand[better]
+            arg[better] = k
+        steps = skip * np.arange(len(js))
+        with np.errstate(invalid="ignore"):
+            through = np.minimum.accumulate(best - steps) + steps
+        from_skip = through < best - 1e-9  # not a rounding artefact of the running minimum
+        best = np.where(from_skip, through, best)
+        arg[from_skip] = _SKIP_TARGET
+        cost_rows.append(best)
+        back_rows.append(arg)
+    return _trace(cost_rows, back_rows, lo, scorer, tgt.n)
+
+
+def _trace(cost_rows, back_rows, lo, scorer: _Scorer, m: int) -> list[tuple[int, int, int, int, float, float]]:
+    path = []
+    i, j = len(cost_rows) - 1, m
+    while i > 0 or j > 0:
+        k = int(back_rows[i][j - lo[i]])
+        a, b = (0, 1) if k == _SKIP_TARGET else _BEADS[k]
+        local = float(scorer.costs(i, a, b, np.array([j]))[0]) if a and b else BEAD_PRIORS[(a, b)]
+        path.append((i - a, i, j - b, j, local + (BEAD_PRIORS[(a, b)] if a and b else 0.0), local))
+        i, j = i - a, j - b
+    return path[::-1]
+
+
+def _band_from_coarse(path, block: int, n: int, m: int, margin: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence-level band [lo, hi) of target positions around a block path."""
+    lo = np.full(n + 1, m + 1, dtype=np.int64)
+    hi = np.zeros(n + 1, dtype=np.int64)
+    for s0, s1, t0, t1, _, _ in path:
+        rows = slice(min(s0 * block, n), min(s1 * block, n) + 1)
+        lo[rows] = np.minimum(lo[rows], t0 * block)
+        hi[rows] = np.maximum(hi[rows], min(t1 * block, m) + 1)
+    lo = np.maximum(lo - margin, 0)
+    hi = np.minimum(hi + margin, m + 1)
+    lo = np.minimum.accumulate(lo[::-1])[::-1]  # monotone, so rows s+1..s+3 share ranges
+    hi = np.maximum.accumulate(hi)
+    lo[0], hi[-1] = 0, m + 1
+    lo = np.minimum(lo, m)
+    return lo, hi
+
+
+def _align_sides(src: _Side, tgt: _Side, settings: AlignerSettings):
+    n, m = src.n, tgt.n
+    if (n + 1) * (m + 1) <= FULL_SEARCH_CELLS or n < 2 * BLOCK or m < 2 * BLOCK:
+        return _search(src, tgt, np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m + 1), settings)
+    coarse = _align_sides(src.merged(BLOCK), tgt.merged(BLOCK), settings)
+    lo, hi = _band_from_coarse(coarse, BLOCK, n, m, BAND_MARGIN + BLOCK)
+    return _search(src, tgt, lo, hi, settings)
+
+
+def align(src: Sequence[str], tgt: Sequence[str], embed: Embed | None = None,
+          settings: AlignerSettings = AlignerSettings()) -> list[Bead]:
+    """Align two documents given as sentences; returns beads in order.
+
+    ``embed`` maps a list of sentences to an array of L2-normalised vectors
+    (one row per sentence, any multilingual encoder); without it the
+    alignment is model-free (length and anchors).
+    """
+    if not src or not tgt:
+        return [Bead((k,), (), 0.0, 0.0) for k in range(len(src))] + \
+               [Bead((), (k,), 0.0, 0.0) for k in range(len(tgt))]
+    src_side, tgt_side = _build_sides(src, tgt, embed)
+    return [Bead(tuple(range(s0, s1)), tuple(range(t0, t1)), cost, math.exp(-local))
+            for s0, s1, t0, t1, cost, local in _align_sides(src_side, tgt_side, settings)]

@@ -1,0 +1,127 @@
+"""Cross-lingual sentence alignment: bead shapes, long documents, Text+Berg accuracy."""
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval.align import sentalign
+from eval.align.scoring import accuracy, format_bead, parse_beads
+from eval.align.sentalign import Bead, align, anchors
+
+TEXT_BERG = Path(__file__).resolve().parents[1].parent / "shared/data/align/text+berg"
+
+
+def _text_berg():
+    if not TEXT_BERG.exists():
+        pytest.skip(f"shared data absent: {TEXT_BERG}")
+    docs = []
+    for gold in sorted((TEXT_BERG / "gold").iterdir()):
+        src = (TEXT_BERG / "de" / gold.name).read_text(encoding="utf-8").splitlines()
+        tgt = (TEXT_BERG / "fr" / gold.name).read_text(encoding="utf-8").splitlines()
+        docs.append((src, tgt, parse_beads(gold.read_text(encoding="utf-8").splitlines(), str(gold))))
+    return docs
+
+
+def char_trigram_embed(sentences: list[str], dim: int = 4096) -> np.ndarray:
+    """A real, if weak, sentence embedding: hashed character trigrams, L2-normalised."""
+    out = np.zeros((len(sentences), dim))
+    for row, sentence in enumerate(sentences):
+        text = f" {sentence.lower()} "
+        for k in range(len(text) - 2):
+            out[row, zlib.crc32(text[k:k + 3].encode()) % dim] += 1
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+def _pairs(beads: list[Bead]):
+    return [(b.src, b.tgt) for b in beads]
+
+
+def test_anchors_keep_numbers_punctuation_and_word_prefixes():
+    found = anchors("Am 9. September 1988 ( Engelhörner ) : «Wer?»")
+    assert {"n9#1", "n1988#1", "wsept#1", "wenge#1", "p(#1", "p:#1", "p?#1", 'p"#1', 'p"#2'} <= set(found)
+
+
+def test_one_to_many_and_insertions_are_found():
+    src = ["Der Bergführer kam am 12. Juli 1990 in Zermatt an.",
+           "Er stieg mit zwei Gästen zur Hörnlihütte auf, wo sie übernachteten, und brach um 3 Uhr früh auf.",
+           "Das Wetter war gut.",
+           "Am Gipfel des Matterhorns (4478 m) machten sie Rast."]
+    tgt = ["Le guide arriva à Zermatt le 12 juillet 1990.",
+           "Il monta avec deux clients à la cabane du Hörnli.",
+           "Ils y passèrent la nuit et partirent à 3 heures du matin.",
+           "Il faisait beau.",
+           "Au sommet du Cervin (4478 m), ils firent une pause.",
+           "Une note de l'éditeur sans équivalent allemand, assez longue pour ne rien ressembler."]
+    beads = align(src, tgt)
+    assert _pairs(beads)[:2] == [((0,), (0,)), ((1,), (1, 2))]
+    assert _pairs(beads)[2:] == [((2,), (3,)), ((3,), (4,)), ((), (5,))]
+    assert all(0.0 <= b.confidence <= 1.0 for b in beads)
+    covered_src = sorted(i for b in beads for i in b.src)
+    covered_tgt = sorted(j for b in beads for j in b.tgt)
+    assert covered_src == list(range(len(src))) and covered_tgt == list(range(len(tgt)))
+
+
+def test_empty_side_gives_only_insertions_or_deletions():
+    assert _pairs(align(["a", "b"], [])) == [((0,), ()), ((1,), ())]
+    assert _pairs(align([], ["x"])) == [((), (0,))]
+
+
+def test_bead_format_round_trips():
+    beads = [((0,), (0, 1)), ((), (2,)), ((1, 2), ())]
+    lines = [format_bead(s, t) for s, t in beads]
+    assert lines == ["[0]:[0, 1]", "[]:[2]", "[1, 2]:[]"]
+    assert parse_beads(lines) == beads
+    assert str(Bead((3, 4), (5,), 0.0, 1.0)) == "[3, 4]:[5]"
+    with pytest.raises(ValueError, match="gold:2: not a bead line"):
+        parse_beads(["[0]:[0]", "0 - 1"], "gold")
+
+
+def test_accuracy_definition():
+    gold = [((0,), (0,)), ((1, 2), (1,)), ((3,), ()), ((), (2,)), ((4,), (3,))]
+    test = [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), (2,)), ((4,), (3,))]
+    acc = accuracy([gold], [test])
+    # precision over 5 predicted beads: strict 2, lax 3 ([1]:[1] overlaps [1, 2]:[1])
+    assert acc.precision_strict == pytest.approx(2 / 5) and acc.precision_lax == pytest.approx(3 / 5)
+    # recall over the 3 gold beads with both sides: strict 2, lax 3
+    assert acc.recall_strict == pytest.approx(2 / 3) and acc.recall_lax == pytest.approx(1.0)
+
+
+def test_embedding_path_aligns_a_paraphrased_document():
+    """Same-language pair, shuffled split points: the embedding signal must find every bead."""
+    rng = np.random.default_rng(1)
+    words = "mountain glacier summit ridge hut guide rope storm snow valley weather climb".split()
+    src = [" ".join(rng.choice(words, size=int(rng.integers(6, 14)))) + f" {k}." for k in range(40)]
+    tgt, expected = [], []
+    for k, s in enumerate(src):
+        if k % 9 == 4:  # split into two target sentences
+            half = s.split()
+            expected.append(((k,), (len(tgt), len(tgt) + 1)))
+            tgt += [" ".join(half[: len(half) // 2]), " ".join(half[len(half) // 2:])]
+        else:
+            expected.append(((k,), (len(tgt),)))
+            tgt.append(s.replace("glacier", "icefield"))
+    assert _pairs(align(src, tgt, embed=char_trigram_embed)) == expected
+    with pytest.raises(ValueError, match="embed"):
+        align(src, tgt, embed=lambda s: np.zeros((len(s) - 1, 3)))
+
+
+def test_text_berg_model_free_strict_f1():
+    docs = _text_berg()
+    acc = accuracy([gold for *_, gold in docs], [_pairs(align(src, tgt)) for src, tgt, _ in docs])
+    assert acc.f1_strict >= 0.85
+    assert acc.f1_lax >= 0.93
+
+
+def test_long_document_goes_coarse_to_fine_without_losing_accuracy(monkeypatch):
+    docs = _text_berg()
+    src, tgt, gold = [], [], []
+    for s, t, g in docs:
+        gold += [(tuple(i + len(src) for i in a), tuple(j + len(tgt) for j in b)) for a, b in g]
+        src += s
+        tgt += t
+    monkeypatch.setattr(sentalign, "FULL_SEARCH_CELLS", 20_000)  # force two coarse levels
+    acc = accuracy([gold], [_pairs(align(src, tgt))])
+    assert acc.f1_strict >= 0.84
