@@ -79,19 +79,31 @@ def time_page(path: Path, repeat: int) -> tuple[list[float], list[float]]:
     return loads, clicks
 
 
-def time_compare_mt(pair: str, out: Path) -> float | None:
-    """compare-mt's default analyses and HTML report on the same systems (reference A)."""
+def time_compare_mt(pair: str, out: Path, systems: list[str] | None) -> float | str | None:
+    """compare-mt's default analyses and HTML report (reference A) on ``systems``
+    (None: all): seconds, or why it failed; None when it is not installed."""
     exe = shutil.which("compare-mt")
     if exe is None:
         return None
     src, tgt = pair.split("-")
     txt = WMT22 / "txt"
     hyps = sorted((txt / "system-outputs").glob(f"generaltest2022.{pair}.hyp.*.{tgt}"))
+    if systems is not None:
+        hyps = [h for h in hyps if h.name.split(".hyp.")[1][: -len(tgt) - 1] in systems]
     cmd = [exe, str(txt / "references" / f"generaltest2022.{pair}.ref.A.{tgt}"), *map(str, hyps),
            "--src_file", str(txt / "sources" / f"generaltest2022.{pair}.src.{src}"), "--output_directory", str(out)]
     start = time.perf_counter()
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        return f"failed: {proc.stderr.strip().splitlines()[-1]}"
     return time.perf_counter() - start
+
+
+def top_two(run_dir: Path) -> list[str]:
+    import json
+
+    ts = next(iter(json.loads((run_dir / "results.json").read_text(encoding="utf-8"))["testsets"].values()))
+    return sorted(ts["systems"], key=lambda s: -ts["systems"][s]["bleu"]["score"])[:2]
 
 
 def main() -> None:
@@ -106,7 +118,11 @@ def main() -> None:
         report = run_dir / "report.html"
         size_mb = report.stat().st_size / 2**20
         loads, clicks = time_page(report, args.repeat) if Path(CHROMIUM).exists() else ([], [])
-        peer = None if args.no_peer else time_compare_mt(args.pair, Path(tmp) / "compare-mt")
+        pair_systems = top_two(run_dir)
+        peers = {} if args.no_peer else {
+            "all systems": time_compare_mt(args.pair, Path(tmp) / "cmt-all", None),
+            f"2 systems ({' vs '.join(pair_systems)})": time_compare_mt(args.pair, Path(tmp) / "cmt-2", pair_systems),
+        }
     print(f"WMT22 {args.pair}, all systems; median of {args.repeat}")
     print(f"mteval report build (fresh process): {statistics.median(builds):.2f} s   (target < 10 s)")
     print(f"report.html size: {size_mb:.2f} MB   (target < 15 MB)")
@@ -115,10 +131,12 @@ def main() -> None:
         print(f"explorer: pick a system + sort by score: {statistics.median(clicks) * 1000:.0f} ms")
     else:
         print(f"page timing skipped: no Chromium at {CHROMIUM}")
-    if peer is not None:
-        print(f"compare-mt (peer), default analyses + HTML, same systems: {peer:.2f} s")
-    elif not args.no_peer:
-        print("compare-mt (peer) not installed: pip install compare-mt")
+    for what, result in peers.items():
+        if result is None:
+            print("compare-mt (peer) not installed: pip install compare-mt")
+            break
+        shown = f"{result:.2f} s" if isinstance(result, float) else result
+        print(f"compare-mt (peer), default analyses + HTML report, {what}: {shown}")
 
 
 if __name__ == "__main__":

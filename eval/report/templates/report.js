@@ -171,7 +171,7 @@
     drawIntervals(clear($("chart-intervals")), metric);
     drawDistribution(clear($("chart-distribution")), metric);
   }
-  function rowChart(n) { const left = 150, rowH = 20; return { left, rowH, width: 620, height: n * rowH + 34 }; }
+  function rowChart(n) { const left = 150, rowH = 20; return { left, rowH, width: 580, height: n * rowH + 34 }; }
   function rowLabel(svg, name, y) {
     svg.appendChild(sv("text", { x: 144, y: y + 4, "text-anchor": "end" }, name.length > 22 ? name.slice(0, 21) + "\u2026" : name));
   }
@@ -224,7 +224,7 @@
     const values = names.flatMap((n) => series[n] || []).filter((v) => v !== null && v !== undefined);
     if (!values.length) { box.appendChild(el("p", { class: "placeholder", text: "No scores for these buckets." })); return; }
     const lo = Math.min(...values), hi = Math.max(...values), pad = (hi - lo) * 0.08 || 1;
-    const width = 620, height = 260, left = 44, bottom = 44;
+    const width = 580, height = 260, left = 44, bottom = 44;
     const x = (k) => left + 30 + (k * (width - left - 70)) / Math.max(1, labels.length - 1);
     const y = linear(lo - pad, hi + pad, height - bottom, 8);
     const svg = svgBox(width, height);
@@ -518,7 +518,7 @@
     for (const s of first ? ranked(first) : T.systems) {
       const st = T.statistics[s] || {};
       const card = el("div", { class: "sys-card", id: `system-${T.systems.indexOf(s)}` }, el("h3", { text: s }));
-      card.appendChild(el("table", {}, el("tr", {}, ["metric", "score", "95% CI", "p (vs baseline)", "cluster", "signature"].map((h) => el("th", { text: h }))),
+      card.appendChild(el("table", {}, el("tr", {}, ["metric", "score", "95% CI", "p (vs baseline)", "cluster", "signature"].map((h) => el("th", { class: /metric|signature/.test(h) ? "name" : null, text: h }))),
         metricNames().map((m) => { const e = entry(s, m); return el("tr", {}, el("td", { class: "name", text: m }), el("td", { text: fmt(e.score) }),
           el("td", { text: e.ci ? `[${fmt(e.ci[0])}, ${fmt(e.ci[1])}]` : "" }), el("td", { text: e.p_value === undefined ? "" : fmt(e.p_value, 4) }),
           el("td", { text: e.cluster ?? "" }), el("td", { class: "name", text: e.signature || "" })); })));
