@@ -105,6 +105,32 @@ def test_clusters_from_the_pairwise_p_values_match_the_run(demo_run):
             assert ranks == {s: ts["entries"][s][name]["cluster"] for s in ts["systems"]}
 
 
+def test_approximate_randomisation_runs_keep_their_test(tmp_path):
+    """A run tested with approximate randomisation gets AR p-values in its win
+    matrix: the baseline's row equals the run's p-values against the baseline."""
+    from eval.cli import main
+
+    config = tmp_path / "ar.yaml"
+    config.write_text(
+        "name: ar\nmetrics: [bleu, chrf]\ncache: \"off\"\nhistory: \"off\"\n"
+        "significance: {test: ar, n: 2000, seed: 7, baseline: literal}\ntestsets:\n"
+        f"  - {{name: es-en, langs: es-en, source: {CORPORA}/es-en/source.es, references: {{A: {CORPORA}/es-en/ref.A.en}},"
+        f" systems: '{CORPORA}/es-en/hyp.*.en'}}\n",
+        encoding="utf-8",
+    )
+    assert main(["run", str(config), "--out", str(tmp_path / "run")]) == 0
+    ts = report_data(tmp_path / "run")["testsets"][0]
+    assert ts["test"] == "ar"
+    for name in ("bleu", "chrf"):
+        p = np.array([[np.nan if v is None else v for v in row] for row in ts["significance"][name]])
+        base = ts["systems"].index("literal")
+        for k, system in enumerate(ts["systems"]):
+            if k != base:
+                assert p[base, k] == pytest.approx(ts["entries"][system][name]["p_value"], abs=1e-4)
+        scores = {s: ts["entries"][s][name]["score"] for s in ts["systems"]}
+        assert stats.clusters(scores, ts["systems"], p) == {s: ts["entries"][s][name]["cluster"] for s in ts["systems"]}
+
+
 def test_length_bucket_scores_are_corpus_bleu_of_the_bucket(demo_run):
     ts = report_data(demo_run)["testsets"][0]  # demo-es-en, one reference
     labels, index = length_buckets(ts["text"]["source"], "es")

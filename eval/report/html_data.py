@@ -77,6 +77,7 @@ def _testset(run: check.RunRecord, name: str, segments: pd.DataFrame, texts: pd.
         "flags": _flags(run.folder, name, systems, seg, text, n),
         "statistics": _statistics(run.folder, name, systems),
         "alpha": stats.DEFAULT_ALPHA,
+        "test": _pairwise_test(run)[0],
     }
     data["significance"], data["buckets"] = _analyses(run, data, src_lang, tgt_lang, hib)
     return data
@@ -190,11 +191,19 @@ def _stats_matrix(run: check.RunRecord, name: str, metric: str, systems: list[st
     return by_system
 
 
-def _analyses(run: check.RunRecord, data: dict, src_lang: str, tgt_lang: str, hib: dict) -> tuple[dict, dict]:
-    """All-pairs p-values per metric (paired bootstrap, seeded as the run) and
-    scores by source length, document and domain from the statistics."""
-    name, systems, n = data["name"], data["systems"], data["n"]
+def _pairwise_test(run: check.RunRecord) -> tuple[str, dict]:
+    """The all-pairs test ("ar" when the run's config asked for approximate
+    randomisation, else "bs") and the config's significance settings."""
     spec = (run.results.get("config") or {}).get("significance") or {}
+    return ("ar" if spec.get("test") == "ar" else "bs"), spec
+
+
+def _analyses(run: check.RunRecord, data: dict, src_lang: str, tgt_lang: str, hib: dict) -> tuple[dict, dict]:
+    """All-pairs p-values per metric (the run's test, samples and seed: paired
+    approximate randomisation when its config asks for it, else paired bootstrap)
+    and scores by source length, document and domain from the statistics."""
+    name, systems, n = data["name"], data["systems"], data["n"]
+    test, spec = _pairwise_test(run)
     labels, length_index = length_buckets(data["text"]["source"], src_lang)
     groups = {"length": (labels, length_index)}
     for key in ("docs", "domains"):
@@ -217,7 +226,7 @@ def _analyses(run: check.RunRecord, data: dict, src_lang: str, tgt_lang: str, hi
         if not np.allclose(rebuilt, recorded, atol=1e-6, rtol=1e-6):
             continue  # the statistics do not reproduce the scores: show no analysis built on them
         if len(systems) > 1:
-            _, p = stats.pairwise_p_values(by_system, score, "bs", spec.get("n"), spec.get("seed"))
+            _, p = stats.pairwise_p_values(by_system, score, test, spec.get("n"), spec.get("seed"))
             significance[metric] = [[None if not math.isfinite(v) else round(v, 4) for v in row] for row in p.tolist()]
         for key, (labels, index) in groups.items():
             buckets[key]["scores"][metric] = {

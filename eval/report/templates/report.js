@@ -144,6 +144,7 @@
   function renderWins() {
     const metric = $("wins-metric").value;
     $("alpha").textContent = T.alpha;
+    $("wins-test").textContent = T.test === "ar" ? "paired approximate randomisation" : "paired bootstrap";
     const box = clear($("win-matrix"));
     const p = (T.significance || {})[metric];
     if (!p) { box.appendChild(el("p", { class: "placeholder", text: "No pairwise tests for this metric (one system, or no statistics in stats.npz)." })); return; }
@@ -438,7 +439,7 @@
       el("tr", {}, el("td", { class: "name", text: "corpus score" }), el("td", { text: fmt(entry(a, metric).score) }), el("td", { text: fmt(entry(b, metric).score) })),
       el("tr", {}, el("td", { class: "name", text: "segments where better" }), el("td", { text: winA }), el("td", { text: winB })),
       el("tr", {}, el("td", { class: "name", text: "ties" }), el("td", { colspan: 2, text: tie })),
-      el("tr", {}, el("td", { class: "name", text: "paired bootstrap p" }), el("td", { colspan: 2, text: p === null ? "\u2013" : fmt(p, 4) }))));
+      el("tr", {}, el("td", { class: "name", text: T.test === "ar" ? "paired approximate randomisation p" : "paired bootstrap p" }), el("td", { colspan: 2, text: p === null ? "\u2013" : fmt(p, 4) }))));
     diffs.sort((u, v) => v[0] - u[0] || u[1] - v[1]);
     const box = clear($("cmp-diff"));
     const best = (list, who) => el("div", {}, el("h4", { text: `${who} better by the most` }),
