@@ -102,6 +102,10 @@ def test_demo_loads_clean_with_leaderboard_and_charts(browser, demo_report, tmp_
     for chart in ("#chart-intervals", "#chart-distribution", "#chart-length", "#chart-frequency", "#cmp-scatter"):
         assert page.locator(f"{chart} svg").count() == 1, chart
     assert page.locator("#chart-intervals svg circle").count() == 3
+    page.click("#leaderboard-table th[data-metric='ter']")  # sort by TER: lowest first
+    ter = [float(t.split()[0]) for t in page.locator("#leaderboard-table td[data-metric='ter']").all_inner_texts()]
+    assert ter == sorted(ter)
+    assert page.locator("#leaderboard-table th.sorted").get_attribute("data-metric") == "ter"
     page.wait_for_selector("#ngrams-a tr")
     assert page.locator("#ngrams-a tr").count() > 1
     page.select_option("#testset-select", "1")  # demo-en-zh: two references

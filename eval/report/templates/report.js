@@ -125,11 +125,18 @@
     if (e.ci) td.appendChild(el("div", { class: "ci", text: `[${fmt(e.ci[0])}, ${fmt(e.ci[1])}]` }));
     return td;
   }
+  let boardMetric = null;  // the leaderboard's sort column (click a metric header)
   function renderLeaderboard() {
     const metrics = metricNames();
-    const order = metrics.length ? ranked(metrics[0]) : T.systems;
+    if (!metrics.includes(boardMetric)) boardMetric = metrics[0] ?? null;
+    const order = boardMetric ? ranked(boardMetric) : T.systems;
     const head = el("tr", {}, el("th", { text: "#" }), el("th", { class: "name", text: "system" }),
-      metrics.map((m) => el("th", { title: T.metrics.find((x) => x.name === m).signature, text: `${m} ${hib(m) ? "\u2191" : "\u2193"}` })));
+      metrics.map((m) => {
+        const th = el("th", { class: m === boardMetric ? "sortable sorted" : "sortable", "data-metric": m,
+          title: `sort by ${m}; signature ${T.metrics.find((x) => x.name === m).signature}`, text: `${m} ${hib(m) ? "\u2191" : "\u2193"}` });
+        th.addEventListener("click", () => { boardMetric = m; renderLeaderboard(); });
+        return th;
+      }));
     const rows = order.map((s, i) => el("tr", { "data-system": s }, el("td", { text: i + 1 }),
       el("td", { class: "name" }, el("a", { href: `#system-${T.systems.indexOf(s)}`, text: s })),
       metrics.map((m) => scoreCell(s, m))));
