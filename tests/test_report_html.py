@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sacrebleu
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eval import stats
 from eval.commands import report as report_command
@@ -48,6 +50,14 @@ def test_embedded_json_cannot_end_the_script_element():
     assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
     back = json.loads(text)
     assert back["text"] == HOSTILE and back["nested"][1]["k"] == HOSTILE and back["nan"] is None
+
+
+@given(st.recursive(st.text() | st.floats(allow_nan=False, allow_infinity=False) | st.integers() | st.none(),
+                    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner), max_leaves=20))
+def test_any_embedded_data_round_trips_and_stays_inside_the_element(value):
+    text = embed_json(value)
+    assert "<" not in text and "\u2028" not in text
+    assert json.loads(text) == value
 
 
 def test_page_is_one_self_contained_file(demo_run):
@@ -91,6 +101,30 @@ def test_texts_scores_and_flags_come_from_the_run(demo_run):
         expected = bleu.sentence_score(hyp, [r[k] for r in refs]).score
         assert ts["scores"]["bleu"]["poor"][k] == pytest.approx(expected, abs=0.006)
     assert set(ts["flags"]) >= {"empty", "untranslated"}
+
+
+def test_flags_and_notes_other_stages_add(demo_run, tmp_path):
+    """``flag:NAME`` columns of segments.parquet become flags; ``repairs`` and
+    ``alignment`` in results.json become notes."""
+    import shutil
+
+    import pandas as pd
+
+    run = tmp_path / "run"
+    shutil.copytree(demo_run, run)
+    seg = pd.read_parquet(run / "segments.parquet")
+    seg["flag:off-target"] = (seg["system"] == "scraped") & seg["seg_id"].isin([2, 7])
+    seg.to_parquet(run / "segments.parquet", index=False)
+    results = json.loads((run / "results.json").read_text(encoding="utf-8"))
+    results["repairs"] = {"html_entities": 12}
+    results["testsets"]["demo-es-en"]["alignment"] = {"low_confidence": [3]}
+    (run / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    data = report_data(run)
+    ts = data["testsets"][0]
+    assert ts["flags"]["off-target"] == {"strong": [], "literal": [], "scraped": [1, 6]}
+    assert data["notes"] == {"repairs": {"html_entities": 12}}
+    assert ts["extra"]["alignment"] == {"low_confidence": [3]}
+    assert "off-target" not in data["testsets"][1]["flags"] or not any(data["testsets"][1]["flags"]["off-target"].values())
 
 
 def test_clusters_from_the_pairwise_p_values_match_the_run(demo_run):
