@@ -1,0 +1,91 @@
+"""``mteval align``: sentence alignment of two documents, printed as beads.
+
+Input files hold one sentence per line (line k is sentence k-1 in the
+output), or raw text with ``--segment``. Both sides are repaired first
+(broken entities, mojibake, odd spaces); repairs are reported on stderr.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..errors import UserError
+from ..langs import parse_pair
+from ..text.repair import repair_lines
+from ..text.segment import split_sentences
+
+LENGTH_RATIO_WARNING = 4.0  # one side this many times longer than the other
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("align", help="align the sentences of a document and its translation")
+    p.add_argument("src_file", type=Path, metavar="SRC_FILE", help="source document, one sentence per line")
+    p.add_argument("tgt_file", type=Path, metavar="TGT_FILE", help="target document, one sentence per line")
+    p.add_argument("--langs", "-l", required=True, help="language pair, e.g. de-fr")
+    p.add_argument("--model", default="none",
+                   help="'none' (length and anchors, the default), 'default' (multilingual-e5-small), "
+                        "or a path or hub id of an encoder")
+    p.add_argument("--format", "-f", choices=["beads", "tsv"], default="beads",
+                   help="beads: '[i, j]:[k]' per line (0-based); tsv: ids, confidence and texts")
+    p.add_argument("--segment", action="store_true", help="split raw text into sentences first")
+    p.set_defaults(func=run_align)
+
+
+def read_document(path: Path, lang: str, segment: bool) -> list[str]:
+    """Sentences of one side; UserError naming the file for unusable input."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from exc
+    if b"\x00" in data:
+        raise UserError(f"{path}: binary file (NUL bytes); expected UTF-8 text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start})") from exc
+    lines, report = repair_lines(text.splitlines())
+    if report.total:
+        done = ", ".join(f"{k} {v}" for k, v in report.as_dict().items() if v and k != "lines_changed")
+        sys.stderr.write(f"mteval: {path}: repaired {report.lines_changed} lines ({done})\n")
+    sentences = split_sentences("\n".join(lines), lang) if segment else [line.strip() for line in lines]
+    if not any(sentences):
+        raise UserError(f"{path}: empty document (no sentences)")
+    return sentences
+
+
+def _warn_if_lopsided(src: list[str], tgt: list[str], src_path: Path, tgt_path: Path) -> None:
+    src_chars, tgt_chars = sum(map(len, src)), sum(map(len, tgt))
+    longer, shorter = max(src_chars, tgt_chars), max(min(src_chars, tgt_chars), 1)
+    if longer / shorter >= LENGTH_RATIO_WARNING:
+        big, small = (src_path, tgt_path) if src_chars > tgt_chars else (tgt_path, src_path)
+        sys.stderr.write(f"mteval: warning: {big} is {longer / shorter:.1f} times as long as {small}; "
+                         "expect many unaligned sentences (are they the same document?)\n")
+
+
+def run_align(args) -> int:
+    from ..align.scoring import format_bead
+    from ..align.sentalign import align
+
+    src_lang, tgt_lang = parse_pair(args.langs, "--langs")
+    src = read_document(args.src_file, src_lang, args.segment)
+    tgt = read_document(args.tgt_file, tgt_lang, args.segment)
+    _warn_if_lopsided(src, tgt, args.src_file, args.tgt_file)
+    embed = None
+    if args.model != "none":
+        from ..align.embedding import make_embedder
+
+        embed = make_embedder(args.model)
+    out = sys.stdout
+    for bead in align(src, tgt, embed=embed):
+        if args.format == "beads":
+            out.write(format_bead(bead.src, bead.tgt) + "\n")
+        else:
+            src_text = " ".join(src[i] for i in bead.src)
+            tgt_text = " ".join(tgt[j] for j in bead.tgt)
+            ids = [",".join(map(str, bead.src)), ",".join(map(str, bead.tgt))]
+            out.write("\t".join([*ids, f"{bead.confidence:.4f}", _tsv(src_text), _tsv(tgt_text)]) + "\n")
+    return 0
+
+
+def _tsv(text: str) -> str:
+    return text.replace("\t", " ")

@@ -1,0 +1,93 @@
+"""``mteval align``: registered on a parser, run on real and broken files."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from eval.align.scoring import accuracy, parse_beads
+from eval.commands import align as align_command
+from eval.errors import UserError
+
+TEXT_BERG = Path(__file__).resolve().parents[1].parent / "shared/data/align/text+berg"
+
+
+def _run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="mteval")
+    align_command.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["align", *argv])
+    return args.func(args)
+
+
+def _write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def test_text_berg_document_prints_gold_format(capsys):
+    if not TEXT_BERG.exists():
+        pytest.skip(f"shared data absent: {TEXT_BERG}")
+    assert _run([str(TEXT_BERG / "de/003"), str(TEXT_BERG / "fr/003"), "--langs", "de-fr"]) == 0
+    predicted = parse_beads(capsys.readouterr().out.splitlines())
+    gold = parse_beads((TEXT_BERG / "gold/003").read_text(encoding="utf-8").splitlines())
+    assert accuracy([gold], [predicted]).f1_strict >= 0.85
+
+
+def test_tsv_format_and_segmenting_raw_text(tmp_path, capsys):
+    src = _write(tmp_path, "src.txt", "Der Zug kam um 9 Uhr an. Er war voll.\nZweiter Absatz: 3 Fragen?\n")
+    tgt = _write(tmp_path, "tgt.txt", "Le train arriva à 9 heures. Il était plein.\nDeuxième paragraphe : 3 questions ?\n")
+    assert _run([str(src), str(tgt), "--langs", "de-fr", "--segment", "--format", "tsv"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [r[:2] for r in rows] == [["0", "0"], ["1", "1"], ["2", "2"]]
+    assert rows[0][3:] == ["Der Zug kam um 9 Uhr an.", "Le train arriva à 9 heures."]
+    assert all(0.0 <= float(r[2]) <= 1.0 for r in rows)
+
+
+def test_repairs_are_reported(tmp_path, capsys):
+    src = _write(tmp_path, "src.txt", "Er sagte & quot ;ja& quot ;.\n")
+    tgt = _write(tmp_path, "tgt.txt", "Il a dit « oui ».\n")
+    assert _run([str(src), str(tgt), "--langs", "de-fr"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "[0]:[0]\n"
+    assert "src.txt: repaired 1 lines (entity 2)" in captured.err
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [("", "empty document"), ("\n  \n", "empty document"), (b"abc\x00def\n", "binary file"),
+     (b"caf\xe9 au lait\n", "not UTF-8 text")],
+)
+@pytest.mark.parametrize("side", ["src", "tgt"])
+def test_bad_input_is_one_line_naming_the_file(tmp_path, content, message, side):
+    good = _write(tmp_path, "good.txt", "Ein Satz.\n")
+    bad = _write(tmp_path, "bad.txt", content)
+    files = [bad, good] if side == "src" else [good, bad]
+    with pytest.raises(UserError) as err:
+        _run([str(files[0]), str(files[1]), "--langs", "de-fr"])
+    assert str(bad) in str(err.value) and message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_bad_language_pair_and_missing_file(tmp_path):
+    good = _write(tmp_path, "good.txt", "Ein Satz.\n")
+    with pytest.raises(UserError, match="--langs"):
+        _run([str(good), str(good), "--langs", "german-french"])
+    with pytest.raises(UserError, match="missing.txt: cannot read"):
+        _run([str(tmp_path / "missing.txt"), str(good), "--langs", "de-fr"])
+
+
+def test_lopsided_documents_warn_but_align(tmp_path, capsys):
+    src = _write(tmp_path, "src.txt", "Ein Satz.\n")
+    tgt = _write(tmp_path, "tgt.txt", "".join(f"Phrase numéro {k} assez longue.\n" for k in range(10)))
+    assert _run([str(src), str(tgt), "--langs", "de-fr"]) == 0
+    captured = capsys.readouterr()
+    assert "warning" in captured.err and "tgt.txt" in captured.err and "times as long as" in captured.err
+    assert len(captured.out.splitlines()) >= 10
+
+
+def test_model_path_that_does_not_exist_is_a_user_error(tmp_path):
+    good = _write(tmp_path, "good.txt", "Ein Satz.\n")
+    with pytest.raises(UserError, match=r"no-model.*--model none"):
+        _run([str(good), str(good), "--langs", "de-fr", "--model", str(tmp_path / "no-model")])
