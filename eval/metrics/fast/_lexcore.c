@@ -1120,7 +1120,7 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "_lexcore", "Compiled core of eval.metrics.fast.", -1, methods,
+    PyModuleDef_HEAD_INIT, "_lexcore", "Compiled core of eval.metrics.fast.", -1, methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__lexcore(void) { return PyModule_Create(&module); }
