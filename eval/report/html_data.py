@@ -92,7 +92,7 @@ def _texts(texts: pd.DataFrame, name: str, n: int, ref_names: list[str], systems
             column = [""] * n
             for seg_id, value in zip(group["seg_id"].tolist(), group["text"].tolist()):
                 if 1 <= seg_id <= n:
-                    column[seg_id - 1] = "" if value is None else str(value)
+                    column[seg_id - 1] = "" if pd.isna(value) else str(value)
             by_field[str(field)] = column
     empty = [""] * n
     refs = {r: by_field.get(f"ref:{r}", empty) for r in ref_names}
@@ -119,7 +119,7 @@ def _per_segment(seg: pd.DataFrame, systems: list[str], column: str, n: int) -> 
     if seg.empty or column not in seg.columns or not systems:
         return None
     rows = seg[seg["system"] == systems[0]].sort_values("seg_id")
-    values = [None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v) for v in rows[column].tolist()]
+    values = [None if pd.isna(v) else str(v) for v in rows[column].tolist()]
     return values if len(values) == n and any(v is not None for v in values) else None
 
 
@@ -127,7 +127,7 @@ def _per_segment_texts(texts: pd.DataFrame, name: str, n: int) -> list | None:
     if texts.empty or "doc_id" not in texts.columns:
         return None
     sub = texts[(texts["testset"] == name) & (texts["field"] == "source")].sort_values("seg_id")
-    values = [None if v is None else str(v) for v in sub["doc_id"].tolist()]
+    values = [None if pd.isna(v) else str(v) for v in sub["doc_id"].tolist()]
     return values if len(values) == n and any(v is not None for v in values) else None
 
 
