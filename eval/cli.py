@@ -7,10 +7,10 @@ import os
 import sys
 
 from . import __version__
-from .commands import check, history, run, score
+from .commands import check, history, report, run, score
 from .errors import UserError
 
-COMMANDS = (score, run, check, history)
+COMMANDS = (score, run, report, check, history)
 
 
 class Parser(argparse.ArgumentParser):

@@ -64,6 +64,8 @@ class ScoredTestSet:
                     "doc_id": ts.doc_ids if ts.doc_ids is not None else [None] * len(ts),
                 }
             )
+            if ts.domains is not None:
+                frame["domain"] = ts.domains
             for label in self.metrics:
                 frame[label] = self.segment_score(label, system)
             frames.append(frame)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from ..config import SignificanceSpec, load_config
 from ..pipeline import run_config
+from ..report.html import write_html_report
 from ..significance import significance_hook
 
 
@@ -20,6 +21,7 @@ def register(subparsers) -> None:
 def run_run(args) -> int:
     config, base = load_config(args.config)
     run, out = run_config(config, base, args.out, args.jobs, significance_hook(config.significance or SignificanceSpec()))
+    html = write_html_report(out)
     sys.stdout.write((out / "leaderboard.md").read_text(encoding="utf-8"))
-    sys.stdout.write(f"\nwrote {out}\n")
+    sys.stdout.write(f"\nwrote {out} (report: {html})\n")
     return 0
