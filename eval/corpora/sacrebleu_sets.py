@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 from ..errors import UserError
-from .files import read_lines
 from .model import TestSet
+from .text import load_text
 
 
 def load_sacrebleu(name: str, spec: str, src_lang: str, tgt_lang: str) -> TestSet:
@@ -34,15 +34,5 @@ def load_sacrebleu(name: str, spec: str, src_lang: str, tgt_lang: str) -> TestSe
     paths = dataset.get_files(langpair)
     streams = dict(zip(fields, paths))
     references = {f.split(":", 1)[1] if ":" in f else f: Path(p) for f, p in streams.items() if f.startswith("ref")}
-    source = Path(streams["src"])
-    doc_ids = read_lines(streams["docid"]) if "docid" in streams else None
-    return TestSet(
-        name=name,
-        src_lang=src_lang,
-        tgt_lang=tgt_lang,
-        source=read_lines(source),
-        references={k: read_lines(v) for k, v in references.items()},
-        systems={},
-        doc_ids=doc_ids,
-        provenance={"source": str(source), **{f"ref:{k}": str(v) for k, v in references.items()}},
-    )
+    doc_ids = Path(streams["docid"]) if "docid" in streams else None
+    return load_text(name, src_lang, tgt_lang, Path(streams["src"]), references, {}, doc_ids)
