@@ -284,6 +284,11 @@ static int ter_candidates(TerWork *w, const int32_t *h, int checked)
     int n = w->n, m = w->m, count = 0;
     const int32_t *r = w->ref;
     for (int sh = 0; sh < n; sh++) {
+        /* a block of at most MAX_SHIFT_SIZE words starting here must contain a
+         * hypothesis error to pass the first filter: skip error-free stretches */
+        int reach = sh + MAX_SHIFT_SIZE < n ? sh + MAX_SHIFT_SIZE : n;
+        if (w->hyp_err_sum[reach] == w->hyp_err_sum[sh])
+            continue;
         int r_lo = sh - MAX_SHIFT_DIST < 0 ? 0 : sh - MAX_SHIFT_DIST;
         int r_hi = sh + MAX_SHIFT_DIST > m - 1 ? m - 1 : sh + MAX_SHIFT_DIST;
         for (int sr = r_lo; sr <= r_hi; sr++) {
