@@ -72,3 +72,17 @@ def test_garbage_weights_are_a_user_error(tmp_path):
     (tmp_path / "model.safetensors").write_bytes(b"not safetensors")
     with pytest.raises(UserError, match="not a usable transformers model"):
         load_encoder(str(tmp_path), "cpu")
+
+
+def test_interrupted_conversion_leaves_no_model_behind(tmp_path):
+    from eval.models.cache import atomic_directory
+
+    target = tmp_path / "models" / "m"
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_directory(target) as tmp:
+            (tmp / "config.json").write_text("{}")
+            raise KeyboardInterrupt
+    assert not target.exists() and list(target.parent.iterdir()) == []
+    with atomic_directory(target) as tmp:
+        (tmp / "config.json").write_text("{}")
+    assert (target / "config.json").is_file()
