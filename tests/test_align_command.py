@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pytest
@@ -91,3 +92,27 @@ def test_model_path_that_does_not_exist_is_a_user_error(tmp_path):
     good = _write(tmp_path, "good.txt", "Ein Satz.\n")
     with pytest.raises(UserError, match=r"no-model.*--model none"):
         _run([str(good), str(good), "--langs", "de-fr", "--model", str(tmp_path / "no-model")])
+
+
+def test_default_model_without_the_model_stack_is_a_clear_user_error(tmp_path, monkeypatch):
+    """As on an install without eval.models' dependencies: the import fails."""
+    good = _write(tmp_path, "good.txt", "Ein Satz.\n")
+    monkeypatch.setitem(sys.modules, "eval.models.loading", None)
+    with pytest.raises(UserError, match=r"--model default: the embedding model stack is not available.*--model none"):
+        _run([str(good), str(good), "--langs", "de-fr", "--model", "default"])
+
+
+@pytest.mark.slow
+def test_default_model_aligns_text_berg_with_embeddings(capsys):
+    """The real multilingual-e5-small, when this machine has it prepared."""
+    if not TEXT_BERG.exists():
+        pytest.skip(f"shared data absent: {TEXT_BERG}")
+    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
+    from eval.models import e5
+
+    if not e5.is_ready():
+        pytest.skip("multilingual-e5-small not prepared (mteval models prepare multilingual-e5-small)")
+    assert _run([str(TEXT_BERG / "de/003"), str(TEXT_BERG / "fr/003"), "--langs", "de-fr", "--model", "default"]) == 0
+    predicted = parse_beads(capsys.readouterr().out.splitlines())
+    gold = parse_beads((TEXT_BERG / "gold/003").read_text(encoding="utf-8").splitlines())
+    assert accuracy([gold], [predicted]).f1_strict >= 0.87
