@@ -2,8 +2,8 @@
 
 1. Sentence alignment (model-free) on Text+Berg de-fr: strict/lax F1 of
    mteval and of NLTK's Gale-Church (``nltk.translate.gale_church``, length
-   only, full O(n·m) search), and the time and peak Python memory of mteval as
-   the document grows (1k, 5k, 20k source sentences: the 7 Text+Berg documents
+   only, full O(n·m) search), and the time and peak Python-heap memory
+   (tracemalloc, numpy included) of mteval as the document grows (1k, 5k, 20k source sentences: the 7 Text+Berg documents
    concatenated in shuffled orders). Gale-Church is timed at 1k only: its
    full matrix is quadratic.
 2. Re-segmentation on WMT22 ru-en: each system's documents joined, re-split
@@ -58,14 +58,19 @@ def synthetic(docs, size: int, seed: int = 0):
     return src, tgt, gold
 
 
-def measure(fn):
-    tracemalloc.start()
+def timed(fn):
     start = time.perf_counter()
     result = fn()
-    seconds = time.perf_counter() - start
+    return result, time.perf_counter() - start
+
+
+def peak_mib(fn) -> float:
+    """Peak Python-heap memory (numpy arrays included), in a second run: tracing slows it."""
+    tracemalloc.start()
+    fn()
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return result, seconds, peak / 2**20
+    return peak / 2**20
 
 
 def gale_church(src, tgt):
@@ -98,26 +103,24 @@ def gale_church(src, tgt):
 def bench_sentalign(sizes):
     docs = text_berg()
     gold = [g for *_, g in docs]
-    ours, seconds, _ = measure(lambda: [[(b.src, b.tgt) for b in align(s, t)] for s, t, _ in docs])
+    ours, seconds = timed(lambda: [[(b.src, b.tgt) for b in align(s, t)] for s, t, _ in docs])
     acc = accuracy(gold, ours)
     print(f"Text+Berg de-fr, 7 docs: mteval model-free strict F1 {acc.f1_strict:.4f} lax F1 {acc.f1_lax:.4f} "
           f"(P {acc.precision_strict:.4f} R {acc.recall_strict:.4f}) in {seconds:.2f} s")
-    peer, seconds, _ = measure(lambda: [gale_church(s, t) for s, t, _ in docs])
+    peer, seconds = timed(lambda: [gale_church(s, t) for s, t, _ in docs])
     acc = accuracy(gold, peer)
     print(f"Text+Berg de-fr, 7 docs: NLTK Gale-Church      strict F1 {acc.f1_strict:.4f} lax F1 {acc.f1_lax:.4f} "
           f"in {seconds:.2f} s")
     print("\n| source sentences | target sentences | mteval time (s) | mteval peak memory (MiB) | strict F1 |"
-          " Gale-Church (NLTK) time (s) | Gale-Church peak (MiB) |")
-    print("|---|---|---|---|---|---|---|")
+          " Gale-Church (NLTK) time (s) |")
+    print("|---|---|---|---|---|---|")
     for size in sizes:
         src, tgt, g = synthetic(docs, size)
-        beads, seconds, peak = measure(lambda: align(src, tgt))
+        beads, seconds = timed(lambda: align(src, tgt))
+        peak = peak_mib(lambda: align(src, tgt))
         f1 = accuracy([g], [[(b.src, b.tgt) for b in beads]]).f1_strict
-        peer_cells = "n/a | n/a"
-        if size <= 1000:
-            _, peer_seconds, peer_peak = measure(lambda: gale_church(src, tgt))
-            peer_cells = f"{peer_seconds:.2f} | {peer_peak:.0f}"
-        print(f"| {len(src)} | {len(tgt)} | {seconds:.2f} | {peak:.0f} | {f1:.4f} | {peer_cells} |")
+        peer = f"{timed(lambda: gale_church(src, tgt))[1]:.2f}" if size <= 1000 else "n/a (quadratic)"
+        print(f"| {len(src)} | {len(tgt)} | {seconds:.2f} | {peak:.0f} | {f1:.4f} | {peer} |")
 
 
 def bench_resegment():
@@ -153,12 +156,12 @@ def bench_resegment():
 def bench_segmenter():
     text = " ".join(seg.text or "" for seg in ET.parse(WMT22_RU_EN).getroot().iter("seg")
                     if seg.text and seg.text.isascii())
-    ours, seconds, _ = measure(lambda: split_sentences(text, "en"))
+    ours, seconds = timed(lambda: split_sentences(text, "en"))
     print(f"\nsegmentation of {len(text) / 1e6:.1f} M characters of WMT22 ru-en English: "
           f"mteval {seconds:.2f} s ({len(ours)} sentences)", end="")
     import pysbd
 
-    peer, seconds, _ = measure(lambda: pysbd.Segmenter(language="en", clean=False).segment(text[:200_000]))
+    peer, seconds = timed(lambda: pysbd.Segmenter(language="en", clean=False).segment(text[:200_000]))
     print(f"; pysbd {seconds:.2f} s on the first 0.2 M characters ({len(peer)} sentences)")
 
 
