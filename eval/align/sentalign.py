@@ -23,6 +23,8 @@ grow about linearly with the document (see docs/ALIGNMENT.md).
 
 Each bead carries its cost and a confidence, ``exp(-(cost - prior))``: 1 for
 a bead whose lengths and evidence agree perfectly, towards 0 as they disagree.
+Insertions and deletions have no evidence for themselves; their confidence is
+``exp(-prior)``, low on purpose.
 """
 from __future__ import annotations
 
@@ -362,8 +364,9 @@ def align(src: Sequence[str], tgt: Sequence[str], embed: Embed | None = None,
     if settings is None:
         settings = MODEL_FREE if embed is None else WITH_EMBEDDINGS
     if not src or not tgt:
-        return [Bead((k,), (), 0.0, 0.0) for k in range(len(src))] + \
-               [Bead((), (k,), 0.0, 0.0) for k in range(len(tgt))]
+        skip = BEAD_PRIORS[(1, 0)]
+        return [Bead((k,), (), skip, math.exp(-skip)) for k in range(len(src))] + \
+               [Bead((), (k,), skip, math.exp(-skip)) for k in range(len(tgt))]
     src_side, tgt_side = _build_sides(src, tgt, embed)
     return [Bead(tuple(range(s0, s1)), tuple(range(t0, t1)), cost, math.exp(-local))
             for s0, s1, t0, t1, cost, local in _align_sides(src_side, tgt_side, settings)]
