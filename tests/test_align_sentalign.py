@@ -125,3 +125,14 @@ def test_long_document_goes_coarse_to_fine_without_losing_accuracy(monkeypatch):
     monkeypatch.setattr(sentalign, "FULL_SEARCH_CELLS", 20_000)  # force two coarse levels
     acc = accuracy([gold], [_pairs(align(src, tgt))])
     assert acc.f1_strict >= 0.84
+
+
+@pytest.mark.parametrize("n, m", [(1, 5), (5, 1), (9, 9), (1500, 90), (90, 1500), (1300, 1250)])
+def test_every_sentence_is_in_exactly_one_bead_in_order(n, m):
+    rng = np.random.default_rng(n * 7919 + m)
+    words = "der die das und le la les et 12 1990 Zermatt ? !".split()
+    doc = lambda k: [" ".join(rng.choice(words, size=int(rng.integers(1, 20)))) for _ in range(k)]  # noqa: E731
+    beads = align(doc(n), doc(m))
+    assert [i for b in beads for i in b.src] == list(range(n))
+    assert [j for b in beads for j in b.tgt] == list(range(m))
+    assert all((len(b.src), len(b.tgt)) in sentalign.BEAD_PRIORS for b in beads)
