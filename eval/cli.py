@@ -7,10 +7,10 @@ import os
 import sys
 
 from . import __version__
-from .commands import check, history, report, run, score
+from .commands import align, check, history, models, report, run, score
 from .errors import UserError
 
-COMMANDS = (score, run, report, check, history)
+COMMANDS = (score, run, report, check, history, align, models)
 
 
 class Parser(argparse.ArgumentParser):

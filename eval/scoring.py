@@ -124,9 +124,10 @@ def score_testset(
     partial: list[tuple[str, str, list[bytes], dict[bytes, np.ndarray]]] = []
     keys_by_task: dict[tuple[str, str], list[bytes]] = {}
     for label, metric in metrics.items():
+        metric_cache = cache if metric.cacheable else StatsCache(None)
         for system, hyps in ts.systems.items():
             keys = segment_keys(scored.signatures[label], ts.source, refs, hyps)
-            found = cache.get_many(keys)
+            found = metric_cache.get_many(keys)
             keys_by_task[label, system] = keys
             if len(found) == len(set(keys)):
                 scored.stats[label, system] = np.stack([found[k] for k in keys])
@@ -158,7 +159,8 @@ def score_testset(
 
     for (label, system), stats in results.items():
         keys = keys_by_task[label, system]
-        cache.put_many(zip(keys, stats))
+        if metrics[label].cacheable:
+            cache.put_many(zip(keys, stats))
         scored.stats[label, system] = stats
         scored.computed_segments += len(keys)
     for label, system, keys, found in partial:

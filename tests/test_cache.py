@@ -76,3 +76,16 @@ def test_concurrent_writers_lose_nothing(tmp_path):
     found = cache.get_many(keys)
     assert len(found) == len(keys)
     np.testing.assert_array_equal(found[b"3-7-9"], np.full(3, 12.0))
+
+
+def test_uncacheable_metric_is_never_cached(tmp_path):
+    """A metric whose segment statistics depend on the whole test set (BERTScore
+    with idf) must not be served from, or written to, the segment cache."""
+    cache = StatsCache(tmp_path / "stats.sqlite")
+    metrics = build_metrics(metric_specs(["chrf"]), "en")
+    metrics["chrf"].cacheable = False
+    first = score_testset(_testset(), metrics, cache)
+    second = score_testset(_testset(), metrics, cache)
+    assert first.computed_segments == second.computed_segments == 2 * 34
+    assert cache.get_many(segment_keys(first.signatures["chrf"], _testset().source, [_testset().references["A"]],
+                                       _testset().systems["strong"])) == {}

@@ -21,13 +21,24 @@ def parse_value(text: str) -> Any:
     return text
 
 
-def metric_entries(names: str, options: list[str], tokenize: str | None = None) -> list[dict[str, Any]]:
-    """``bleu,chrf`` plus ``-o bleu.tokenize=intl`` -> config-style metric entries."""
+def metric_entries(
+    names: str, options: list[str], tokenize: str | None = None, model: str | None = None
+) -> list[dict[str, Any]]:
+    """``bleu,chrf`` plus ``-o bleu.tokenize=intl`` -> config-style metric entries;
+    ``model`` goes to every model-based metric."""
+    from ..metrics import NEURAL
+
     entries = {n.strip(): {"name": n.strip()} for n in names.split(",") if n.strip()}
     if not entries:
         raise UserError("--metrics: no metric named")
     if tokenize and "bleu" in entries:
         entries["bleu"]["tokenize"] = tokenize
+    if model:
+        neural = [name for name in entries if name.lower() in NEURAL]
+        if not neural:
+            raise UserError("--model: none of --metrics uses a model (bertscore, comet, cometkiwi, xsim, offtarget)")
+        for name in neural:
+            entries[name]["model"] = model
     for option in options:
         key, sep, value = option.partition("=")
         metric, dot, name = key.partition(".")

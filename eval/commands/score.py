@@ -29,6 +29,7 @@ def register(subparsers) -> None:
     p.add_argument("--metrics", "-m", default="bleu,chrf,ter", help="comma-separated (default: bleu,chrf,ter)")
     p.add_argument("--names", nargs="+", help="system names (default: the hypothesis file names)")
     p.add_argument("--tokenize", "-tok", help="BLEU tokenizer (default: sacreBLEU's choice for the target language)")
+    p.add_argument("--model", help="model for model-based metrics: a known name, a local directory or a hub id")
     p.add_argument("--option", "-o", action="append", default=[], metavar="METRIC.KEY=VALUE", help="metric option, repeatable")
     p.add_argument("--engine", choices=["auto", "fast", "sacrebleu"], default="auto")
     p.add_argument("--format", "-f", choices=["json", "table"], default="table")
@@ -78,7 +79,7 @@ def build_testset(args) -> TestSet:
 
 def run_score(args) -> int:
     testset = build_testset(args)
-    entries = metric_entries(args.metrics, args.option, args.tokenize)
+    entries = metric_entries(args.metrics, args.option, args.tokenize, args.model)
     run = Run("score", {"command": "score", "metrics": entries, "langs": args.langs})
     cache = open_cache(args.cache)
     try:

@@ -30,6 +30,10 @@ class Metric(ABC):
     # True when statistics can be computed in forked worker processes
     # (pure CPU work, no threads or devices held).
     parallel_safe: bool = False
+    # False when a segment's statistics depend on other segments too (e.g.
+    # idf weights from the whole reference set): the per-segment cache would
+    # then return numbers from another test set.
+    cacheable: bool = True
 
     def __init__(self, **options: Any) -> None:
         self.options = options

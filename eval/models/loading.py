@@ -19,6 +19,7 @@ from pathlib import Path
 from eval.errors import UserError
 from eval.models import e5
 from eval.models.deps import require_torch, require_transformers
+from eval.progress import show_progress
 
 DEFAULT_MODEL = e5.E5_NAME
 _E5_ALIASES = {e5.E5_NAME, "e5", "intfloat/multilingual-e5-small"}
@@ -164,6 +165,8 @@ def load_encoder(name: str | None = None, device: str | None = None) -> LoadedMo
     """Encoder and tokenizer in eval mode on the chosen device (half precision on GPU)."""
     transformers = require_transformers(f"model {name or DEFAULT_MODEL}")
     resolved = resolve_model(name)
+    if not show_progress():
+        transformers.utils.logging.disable_progress_bar()
     try:
         tokenizer = transformers.AutoTokenizer.from_pretrained(resolved.path)
         model = transformers.AutoModel.from_pretrained(resolved.path)

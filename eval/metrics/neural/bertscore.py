@@ -49,6 +49,7 @@ class BERTScore(MeanScoreMetric):
         if self.score_kind not in SCORES:
             raise UserError(f"option 'score' of metric 'bertscore' must be one of {', '.join(SCORES)}")
         self.use_idf = bool(options.get("idf", False))
+        self.cacheable = not self.use_idf
         self.baseline = options.get("baseline")
         if self.baseline is not None and not (isinstance(self.baseline, (int, float)) and self.baseline < 1):
             raise UserError("option 'baseline' of metric 'bertscore' must be a number below 1")
