@@ -59,6 +59,15 @@ class TestSetSpec(Strict):
     split: str = "test"
     subset: Optional[str] = None
     metrics: Optional[list[MetricEntry]] = None
+    hyp_format: Literal["segments", "document"] = "segments"
+    repair: Optional[bool] = None
+    align_model: str = "none"
+
+    @property
+    def repairs_on(self) -> bool:
+        """Repair system outputs: by default only those that arrive as documents
+        (line-aligned outputs stay as given, so scores match sacreBLEU's)."""
+        return self.hyp_format == "document" if self.repair is None else self.repair
 
     @field_validator("langs")
     @classmethod
@@ -82,6 +91,8 @@ class TestSetSpec(Strict):
         for key in needs:
             if getattr(self, key) is None:
                 raise ValueError(f"format {self.format!r} needs key {key!r}")
+        if self.hyp_format == "document" and self.systems is None:
+            raise ValueError("hyp_format 'document' needs key 'systems' (document files or folders)")
         return self
 
     def reference_map(self) -> dict[str, str]:

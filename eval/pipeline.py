@@ -11,6 +11,7 @@ from typing import Any, Callable
 from .config import RunConfig, metric_specs
 from .corpora import load_testset
 from .corpora.model import TestSet
+from .documents import prepare_systems
 from .report.write import write_run
 from .results import Run
 from .scoring import build_metrics, score_testset
@@ -56,7 +57,7 @@ def run_config(
     run = Run(config.name, config.model_dump(mode="json"))
     try:
         for spec in config.testsets:
-            testset = load_testset(spec, base)
+            testset = prepare_systems(load_testset(spec, base), spec, base)
             evaluate(run, testset, spec.metrics or config.metrics, config.engine, cache, jobs or config.jobs, significance)
             write_run(run, out)
     finally:

@@ -58,6 +58,7 @@ class Run:
                 "segments_computed": scored.computed_segments,
                 "segments_cached": scored.cached_segments,
                 "systems": self.entries[ts.name],
+                **ts.notes,
             }
         return {
             "name": self.name,

@@ -68,6 +68,8 @@ class ScoredTestSet:
                 frame["domain"] = ts.domains
             for label in self.metrics:
                 frame[label] = self.segment_score(label, system)
+            for flag, values in ts.flags.get(system, {}).items():
+                frame[f"flag:{flag}"] = values
             frames.append(frame)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 

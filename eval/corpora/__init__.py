@@ -16,7 +16,7 @@ def _resolve(base: Path, value: str) -> Path:
     return path if path.is_absolute() else base / path
 
 
-def _system_files(base: Path, systems) -> dict[str, Path]:
+def system_files(base: Path, systems) -> dict[str, Path]:
     if systems is None:
         return {}
     if isinstance(systems, str):
@@ -29,7 +29,8 @@ def load_testset(spec, base: Path) -> TestSet:
     resolve against ``base``, the config file's folder."""
     src, tgt = parse_pair(spec.langs, f"testset {spec.name!r}: langs")
     fmt = spec.format
-    extra_systems = _system_files(base, spec.systems)
+    # Document-form outputs are read by the document stage (eval/documents.py).
+    extra_systems = {} if spec.hyp_format == "document" else system_files(base, spec.systems)
     if fmt == "text":
         refs = {k: _resolve(base, v) for k, v in spec.reference_map().items()}
         doc_ids = _resolve(base, spec.doc_ids) if spec.doc_ids else None
@@ -66,4 +67,4 @@ def add_system_files(ts: TestSet, files: dict[str, Path]) -> None:
         ts.provenance[f"sys:{name}"] = str(path)
 
 
-__all__ = ["TestSet", "load_testset", "add_system_files", "check_aligned"]
+__all__ = ["TestSet", "load_testset", "add_system_files", "check_aligned", "system_files"]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -26,6 +27,10 @@ class TestSet:
     doc_ids: list[str] | None = None
     domains: list[str] | None = None
     provenance: dict[str, str] = field(default_factory=dict)
+    # Per-system, per-segment flags (e.g. "low-confidence-alignment") and
+    # per-test-set notes (repairs made, alignment quality) for the reports.
+    flags: dict[str, dict[str, list[bool]]] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def langs(self) -> str:

@@ -1,0 +1,149 @@
+"""The repair -> segment -> align stage, between loading and scoring.
+
+System outputs that arrive as documents (a scraped article, one file per
+document, sentence splits of their own) are repaired, split into sentences and
+re-segmented to the reference's segments by minimum edit distance, so they can
+be scored segment by segment. Their sentences are also aligned to the source
+cross-lingually; that alignment's confidence tells a reader whether a low
+segment score is a bad translation or a bad alignment.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from .align.resegment import resegment, resegment_documents
+from .align.sentalign import align
+from .corpora.files import read_text
+from .corpora.model import TestSet
+from .errors import UserError
+from .text.repair import repair_lines, repair_text
+from .text.segment import split_sentences
+
+LOW_CONFIDENCE = 0.1  # beads below this are flagged in the segment explorer (gaps sit near 0.002)
+LOWEST_SHOWN = 5
+
+Embed = Callable[[list[str]], np.ndarray]
+
+
+def read_documents(path: Path, doc_ids: list[str] | None) -> dict[str | None, str]:
+    """One file for the whole test set (key None), or a folder of files named by
+    document id (``DOCID.txt`` or ``DOCID``), which must match the test set's ids."""
+    if not path.is_dir():
+        return {None: read_text(path)}
+    if doc_ids is None:
+        raise UserError(f"{path}: a folder of documents needs doc ids for the test set (doc_ids or WMT XML)")
+    files = {f.stem if f.suffix == ".txt" else f.name: f for f in sorted(path.iterdir()) if f.is_file()}
+    wanted = list(dict.fromkeys(doc_ids))
+    missing = [d for d in wanted if d not in files]
+    if missing:
+        raise UserError(f"{path}: no file for document {missing[0]!r} ({len(missing)} of {len(wanted)} missing)")
+    extra = sorted(set(files) - set(wanted))
+    if extra:
+        raise UserError(f"{path}: file {files[extra[0]].name!r} matches no document id of the test set")
+    return {d: read_text(files[d]) for d in wanted}
+
+
+def _repair(texts: dict, on: bool) -> tuple[dict, Counter]:
+    counts: Counter = Counter()
+    if not on:
+        return texts, counts
+    repaired = {}
+    for key, text in texts.items():
+        repaired[key], found = repair_text(text)
+        counts.update(found)
+    return repaired, counts
+
+
+def _doc_rows(ts: TestSet, key: str | None) -> list[int]:
+    if key is None:
+        return list(range(len(ts)))
+    return [i for i, d in enumerate(ts.doc_ids or []) if d == key]
+
+
+def alignment_quality(ts: TestSet, documents: dict[str | None, str], embed: Embed | None) -> tuple[dict[str, Any], list[bool]]:
+    """Align source segments to the output's own sentences, per document:
+    bead types, mean confidence, the least confident beads, and a per-segment
+    low-confidence flag."""
+    lang = ts.tgt_lang
+    types: Counter = Counter()
+    confidences: list[float] = []
+    lowest: list[dict[str, Any]] = []
+    segment_confidence = np.ones(len(ts))
+    for key, text in documents.items():
+        rows = _doc_rows(ts, key)
+        sentences = split_sentences(text, lang)
+        for bead in align([ts.source[r] for r in rows], sentences, embed):
+            types[f"{len(bead.src)}-{len(bead.tgt)}"] += 1
+            confidences.append(bead.confidence)
+            for s in bead.src:
+                segment_confidence[rows[s]] = bead.confidence
+            lowest.append({
+                "confidence": bead.confidence,
+                "seg_ids": [rows[s] + 1 for s in bead.src],
+                "source": " ".join(ts.source[rows[s]] for s in bead.src),
+                "hypothesis": " ".join(sentences[t] for t in bead.tgt),
+            })
+    lowest.sort(key=lambda b: b["confidence"])
+    summary = {
+        "method": "model-free (length + anchors)" if embed is None else "sentence embeddings + length + anchors",
+        "beads": len(confidences),
+        "bead_types": dict(sorted(types.items())),
+        "mean_confidence": float(np.mean(confidences)) if confidences else None,
+        "low_confidence_beads": int(sum(c < LOW_CONFIDENCE for c in confidences)),
+        "lowest": lowest[:LOWEST_SHOWN],
+    }
+    return summary, [bool(c < LOW_CONFIDENCE) for c in segment_confidence]
+
+
+def add_document_system(ts: TestSet, name: str, path: Path, repair: bool, embed: Embed | None) -> None:
+    """Read, repair, re-segment and align one system given as documents."""
+    if name in ts.systems:
+        raise UserError(f"{path}: duplicate system name {name!r} in test set {ts.name!r}")
+    documents, counts = _repair(read_documents(path, ts.doc_ids), repair)
+    reference = next(iter(ts.references.values()))
+    if None in documents:
+        hyps = resegment(documents[None], reference, ts.tgt_lang)
+    else:
+        hyps = resegment_documents(documents, reference, ts.doc_ids, ts.tgt_lang, str(path))
+    ts.systems[name] = hyps
+    ts.provenance[f"sys:{name}"] = str(path)
+    ts.notes.setdefault("repairs", {})[name] = {"file": str(path), "counts": dict(counts), "total": sum(counts.values())}
+    summary, low = alignment_quality(ts, documents, embed)
+    ts.notes.setdefault("alignment", {})[name] = summary
+    ts.flags.setdefault(name, {})["low-confidence-alignment"] = low
+
+
+def repair_systems(ts: TestSet) -> None:
+    """Repair line-aligned system outputs in place, counting per file."""
+    for name, lines in ts.systems.items():
+        fixed, report = repair_lines(lines)
+        ts.systems[name] = fixed
+        ts.notes.setdefault("repairs", {})[name] = {
+            "file": ts.provenance.get(f"sys:{name}", name),
+            "counts": dict(report.counts),
+            "total": report.total,
+            "lines_changed": report.lines_changed,
+        }
+        ts.flags.setdefault(name, {})["repaired"] = [a != b for a, b in zip(lines, fixed)]
+
+
+def prepare_systems(ts: TestSet, spec, base: Path) -> TestSet:
+    """Apply a config test set's repair and document settings to a loaded test set."""
+    from .corpora import check_aligned, system_files
+
+    if spec.hyp_format == "segments":
+        if spec.repairs_on:
+            repair_systems(ts)
+        return ts
+    embed = None
+    if spec.align_model != "none":
+        from .align.embedding import make_embedder
+
+        embed = make_embedder(spec.align_model)
+    for name, path in system_files(base, spec.systems).items():
+        add_document_system(ts, name, path, spec.repairs_on, embed)
+    return check_aligned(ts)

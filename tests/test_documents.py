@@ -1,0 +1,88 @@
+"""The document stage: outputs given as documents are repaired, re-segmented
+to the reference and aligned to the source before scoring."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from sacrebleu.metrics import BLEU
+
+from conftest import CORPORA, ROOT
+from eval.corpora.files import read_lines
+from eval.text.repair import repair_lines
+
+ES = CORPORA / "es-en"
+
+
+def test_demo_scraped_article_is_repaired_resegmented_and_aligned(cli, tmp_path):
+    assert cli("run", ROOT / "configs" / "demo.yaml", "--out", tmp_path / "demo")[0] == 0
+    ts = json.loads((tmp_path / "demo" / "results.json").read_text())["testsets"]["demo-es-en-scraped-article"]
+    repairs = ts["repairs"]["scraped-article"]
+    assert repairs["counts"]["entity"] == 23 and repairs["file"].endswith("scraped.en.txt")
+    alignment = ts["alignment"]["scraped-article"]
+    assert alignment["bead_types"]["1-1"] >= 15 and 0 < alignment["mean_confidence"] <= 1
+    assert len(alignment["lowest"]) == 5 and alignment["lowest"][0]["confidence"] < 0.1
+    segments = pd.read_parquet(tmp_path / "demo" / "segments.parquet")
+    article = segments[segments.testset == "demo-es-en-scraped-article"]
+    assert len(article) == 34 and article["flag:low-confidence-alignment"].any()
+    # The repaired, re-segmented article scores like the repaired line-aligned output.
+    repaired, _ = repair_lines(read_lines(ES / "hyp.scraped.en"))
+    line_aligned = BLEU().corpus_score(repaired, [read_lines(ES / "ref.A.en")]).score
+    assert ts["systems"]["scraped-article"]["bleu"]["score"] == pytest.approx(line_aligned, abs=3.0)
+
+
+def _doc_config(tmp_path, systems: str, extra: str = "") -> str:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"name: d\nmetrics: [bleu, chrf]\nhistory: 'off'\ntestsets:\n"
+        f"  - {{name: t, langs: es-en, source: {ES}/source.es, references: {ES}/ref.A.en,"
+        f" doc_ids: {ES}/docids.txt, hyp_format: document, systems: {systems}{extra}}}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_folder_of_documents_by_id(cli, tmp_path):
+    strong = read_lines(ES / "hyp.strong.en")
+    docs = read_lines(ES / "docids.txt")
+    folder = tmp_path / "strong-docs"
+    folder.mkdir()
+    for doc in dict.fromkeys(docs):
+        # one paragraph per document, sentence breaks of its own
+        (folder / f"{doc}.txt").write_text(" ".join(h for h, d in zip(strong, docs) if d == doc) + "\n", encoding="utf-8")
+    code, _, err = cli("run", _doc_config(tmp_path, f"{{strong: {folder}}}"), "--out", tmp_path / "out")
+    assert code == 0, err
+    result = json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]["t"]
+    expected = BLEU().corpus_score(strong, [read_lines(ES / "ref.A.en")]).score
+    assert result["systems"]["strong"]["bleu"]["score"] == pytest.approx(expected, abs=0.2)
+    texts = pd.read_parquet(tmp_path / "out" / "texts.parquet")
+    resegmented = texts[texts.field == "sys:strong"].sort_values("seg_id").text.tolist()
+    assert sum(a == b for a, b in zip(resegmented, strong)) >= 0.9 * len(strong)
+
+
+def test_document_errors(cli, tmp_path):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "not-a-doc.txt").write_text("Hello.\n", encoding="utf-8")
+    code, _, err = cli("run", _doc_config(tmp_path, f"{{s: {folder}}}"), "--out", tmp_path / "out")
+    assert code == 2 and "no file for document" in err and len(err.strip().splitlines()) == 1
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n", encoding="utf-8")
+    code, _, err = cli("run", _doc_config(tmp_path, f"{{s: {empty}}}"), "--out", tmp_path / "out")
+    assert code == 2 and "empty.txt: file is empty" in err
+
+
+def test_repair_of_line_aligned_outputs_is_opt_in(cli, tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"name: r\nmetrics: [bleu]\nhistory: 'off'\ntestsets:\n"
+        f"  - {{name: t, langs: es-en, source: {ES}/source.es, references: {ES}/ref.A.en,"
+        f" systems: {{scraped: {ES}/hyp.scraped.en}}, repair: true}}\n",
+        encoding="utf-8",
+    )
+    assert cli("run", path, "--out", tmp_path / "out")[0] == 0
+    ts = json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]["t"]
+    assert ts["repairs"]["scraped"]["counts"]["entity"] == 23 and ts["repairs"]["scraped"]["lines_changed"] == 9
+    flags = pd.read_parquet(tmp_path / "out" / "segments.parquet")["flag:repaired"]
+    assert flags.sum() == 9
