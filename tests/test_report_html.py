@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from eval import stats
 from eval.commands import report as report_command
 from eval.errors import UserError
-from eval.report.html import REPORT_FILE, embed_json, render_html, write_html_report
+from eval.report.html import REPORT_FILE, embed_json, write_html_report
 from eval.report.html_buckets import frequency_buckets, length_buckets, tokens
 from eval.report.html_data import report_data
 

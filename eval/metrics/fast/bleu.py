@@ -1,25 +1,14 @@
 """BLEU statistics ``[hyp_len, ref_len, correct_1..N, total_1..N]`` equal to sacreBLEU's BLEU."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
 from ...errors import UserError
 from . import _lexcore
-from .packing import Packed, check_hypotheses, pack_chars, pack_words, reference_layout
+from .packing import Packed, PreparedWords, check_hypotheses, pack_chars, pack_words, reference_layout
 from .tokenizers import CHARACTER_TOKENIZERS, bleu_tokenizer, resolve_tokenizer
-
-
-@dataclass(frozen=True)
-class PreparedBLEU:
-    """Tokenised references of a test set, shared by all systems."""
-
-    options: tuple
-    vocab: dict
-    refs: tuple[Packed, ...]
-    present: np.ndarray
 
 
 class FastBLEU:
@@ -46,13 +35,13 @@ class FastBLEU:
             return pack_chars(tokens)
         return pack_words(tokens, vocab, grow)
 
-    def prepare(self, references: Sequence[Sequence[str | None]]) -> PreparedBLEU:
+    def prepare(self, references: Sequence[Sequence[str | None]]) -> PreparedWords:
         streams, present = reference_layout(references)
         vocab: dict[str, int] = {}
         refs = tuple(self._pack(stream, vocab, grow=True) for stream in streams)
-        return PreparedBLEU(self.options, vocab, refs, present)
+        return PreparedWords(self.options, vocab, refs, present)
 
-    def stats(self, hypotheses: Sequence[str], prepared: PreparedBLEU) -> np.ndarray:
+    def stats(self, hypotheses: Sequence[str], prepared: PreparedWords) -> np.ndarray:
         if prepared.options != self.options:
             raise ValueError("references were prepared with other BLEU options")
         n = prepared.present.shape[0]

@@ -86,3 +86,13 @@ def check_hypotheses(hypotheses: Sequence[str], n_segments: int) -> list[str]:
         if not isinstance(hyp, str):
             raise UserError(f"hypothesis segments must be str, got {type(hyp).__name__}")
     return hyps
+
+
+@dataclass(frozen=True)
+class PreparedWords:
+    """Word-tokenised references of a test set (BLEU, TER), shared by all systems."""
+
+    options: tuple
+    vocab: dict
+    refs: tuple[Packed, ...]
+    present: np.ndarray

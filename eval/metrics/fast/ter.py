@@ -1,24 +1,13 @@
 """TER statistics ``[edits, average reference length]`` equal to sacreBLEU's TER."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 from sacrebleu.tokenizers.tokenizer_ter import TercomTokenizer
 
 from . import _lexcore
-from .packing import Packed, check_hypotheses, pack_words, reference_layout
-
-
-@dataclass(frozen=True)
-class PreparedTER:
-    """Tokenised references of a test set, shared by all systems."""
-
-    options: tuple
-    vocab: dict
-    refs: tuple[Packed, ...]
-    present: np.ndarray
+from .packing import PreparedWords, check_hypotheses, pack_words, reference_layout
 
 
 class FastTER:
@@ -41,16 +30,16 @@ class FastTER:
             segments = [tok(seg.rstrip()) for seg in segments]
         return [seg.split() for seg in segments]
 
-    def prepare(self, references: Sequence[Sequence[str | None]]) -> PreparedTER:
+    def prepare(self, references: Sequence[Sequence[str | None]]) -> PreparedWords:
         streams, present = reference_layout(references)
         vocab: dict[str, int] = {}
         # sacreBLEU's TER preprocesses references twice (in _cache_references
         # and again in _extract_reference_info); with normalisation on, the
         # second pass can split further ("it's the" -> "it 's the").
         refs = tuple(pack_words(self._words(stream, passes=2), vocab, grow=True) for stream in streams)
-        return PreparedTER(self.options, vocab, refs, present)
+        return PreparedWords(self.options, vocab, refs, present)
 
-    def stats(self, hypotheses: Sequence[str], prepared: PreparedTER) -> np.ndarray:
+    def stats(self, hypotheses: Sequence[str], prepared: PreparedWords) -> np.ndarray:
         if prepared.options != self.options:
             raise ValueError("references were prepared with other TER options")
         n = prepared.present.shape[0]
