@@ -118,6 +118,7 @@ def score_testset(
     cache: StatsCache | None = None,
     jobs: int | None = None,
 ) -> ScoredTestSet:
+    """Statistics for every (metric, system): from the cache, else computed."""
     cache = cache or StatsCache(None)
     refs = ts.reference_streams()
     scored = ScoredTestSet(ts, metrics, {label: m.signature(len(refs)) for label, m in metrics.items()})
@@ -139,13 +140,29 @@ def score_testset(
             else:
                 partial.append((label, system, keys, found))
 
-    parallel = [t for t in full_tasks if getattr(metrics[t[0]], "parallel_safe", False)]
-    serial = [t for t in full_tasks if t not in parallel]
-    needed = {label for label, _ in full_tasks}
+    for (label, system), stats in _compute(ts, metrics, refs, full_tasks, jobs).items():
+        keys = keys_by_task[label, system]
+        if metrics[label].cacheable:
+            cache.put_many(zip(keys, stats))
+        scored.stats[label, system] = stats
+        scored.computed_segments += len(keys)
+    for label, system, keys, found in partial:
+        scored.stats[label, system] = _complete_partial(ts, metrics[label], refs, system, keys, found, cache)
+        scored.computed_segments += sum(k not in found for k in keys)
+        scored.cached_segments += sum(k in found for k in keys)
+    return scored
+
+
+def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], np.ndarray]:
+    """Whole systems: references prepared once per metric, then parallel-safe
+    tasks in forked workers and the rest in this process."""
+    parallel = [t for t in tasks if metrics[t[0]].parallel_safe]
+    serial = [t for t in tasks if t not in parallel]
+    needed = {label for label, _ in tasks}
     prepared = {label: metrics[label].prepare(ts.source, refs) for label in progress(needed, desc="references")}
     _SHARED.update(metrics=metrics, prepared=prepared, systems=ts.systems)
+    results: dict[tuple[str, str], np.ndarray] = {}
     try:
-        results: dict[tuple[str, str], np.ndarray] = {}
         workers = _n_workers(jobs, len(parallel))
         if workers > 1:
             ctx = multiprocessing.get_context("fork")
@@ -158,18 +175,7 @@ def score_testset(
             results[task] = _compute_task(task)
     finally:
         _SHARED.clear()
-
-    for (label, system), stats in results.items():
-        keys = keys_by_task[label, system]
-        if metrics[label].cacheable:
-            cache.put_many(zip(keys, stats))
-        scored.stats[label, system] = stats
-        scored.computed_segments += len(keys)
-    for label, system, keys, found in partial:
-        scored.stats[label, system] = _complete_partial(ts, metrics[label], refs, system, keys, found, cache)
-        scored.computed_segments += sum(k not in found for k in keys)
-        scored.cached_segments += sum(k in found for k in keys)
-    return scored
+    return results
 
 
 def _complete_partial(ts, metric, refs, system, keys, found, cache) -> np.ndarray:
