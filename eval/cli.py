@@ -3,14 +3,15 @@ become one line on stderr and exit status 2 (a traceback only with --debug)."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
 from . import __version__
-from .commands import align, check, history, models, report, run, score
 from .errors import UserError
 
-COMMANDS = (score, run, report, check, history, align, models)
+# Subcommand modules, in help order; each defines register(subparsers).
+COMMANDS = ("score", "run", "report", "check", "history", "align", "models")
 
 
 class Parser(argparse.ArgumentParser):
@@ -21,18 +22,22 @@ class Parser(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; when ``argv`` names a subcommand only that one's module is
+    imported, so a warm ``mteval score`` does not pay for the report's imports."""
     parser = Parser(prog="mteval", description="Translation-quality evaluation harness.")
     parser.add_argument("--version", action="version", version=f"mteval {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     subparsers = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for module in COMMANDS:
-        module.register(subparsers)
+    named = [a for a in argv or [] if a in COMMANDS][:1]
+    for name in named or COMMANDS:
+        importlib.import_module(f".commands.{name}", __package__).register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv).parse_args(argv)
     try:
         return args.func(args)
     except UserError as exc:

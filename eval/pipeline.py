@@ -11,8 +11,6 @@ from typing import Any, Callable
 from .config import RunConfig, metric_specs
 from .corpora import load_testset
 from .corpora.model import TestSet
-from .documents import prepare_systems
-from .report.write import write_run
 from .results import Run
 from .scoring import build_metrics, score_testset
 from .store import StatsCache, default_cache_dir
@@ -52,6 +50,9 @@ def run_config(
     jobs: int | None = None,
     significance: Callable[[Run, Any], None] | None = None,
 ) -> tuple[Run, Path]:
+    from .documents import prepare_systems
+    from .report.write import write_run
+
     out = (Path(out_dir) if out_dir else base / (config.output or f"../reports/{config.name}")).resolve()
     cache = open_cache(config.cache, base)
     run = Run(config.name, config.model_dump(mode="json"))

@@ -4,12 +4,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .scoring import ScoredTestSet
+
+if TYPE_CHECKING:  # pandas loads only when tables are asked for
+    import pandas as pd
 
 
 def content_hash(scored: ScoredTestSet) -> str:
@@ -70,6 +71,8 @@ class Run:
 
     def system_table(self) -> pd.DataFrame:
         """One row per (testset, system, metric), with significance columns when present."""
+        import pandas as pd
+
         rows = []
         for testset, systems in self.entries.items():
             for system, metrics in systems.items():
@@ -78,10 +81,14 @@ class Run:
         return pd.DataFrame(rows)
 
     def segment_table(self) -> pd.DataFrame:
+        import pandas as pd
+
         frames = [s.segment_table() for s in self.scored]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
     def text_table(self) -> pd.DataFrame:
+        import pandas as pd
+
         frames = []
         for scored in self.scored:
             ts = scored.testset

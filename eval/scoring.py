@@ -6,17 +6,19 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from .config import MetricSpec
 from .corpora.model import TestSet
 from .metrics import build_metric
 from .metrics.base import Metric
 from .progress import progress
-from .store import StatsCache, segment_keys
+from .store import StatsCache, matrix_key, segment_keys
+
+if TYPE_CHECKING:  # pandas loads only when tables are asked for
+    import pandas as pd
 
 
 @dataclass
@@ -38,6 +40,8 @@ class ScoredTestSet:
 
     def system_table(self) -> pd.DataFrame:
         """One row per (testset, system, metric)."""
+        import pandas as pd
+
         rows = [
             {
                 "testset": self.testset.name,
@@ -53,6 +57,8 @@ class ScoredTestSet:
 
     def segment_table(self) -> pd.DataFrame:
         """One row per (testset, system, segment), a column per metric."""
+        import pandas as pd
+
         ts = self.testset
         frames = []
         for system in ts.systems:
@@ -129,6 +135,11 @@ def score_testset(
     for label, metric in metrics.items():
         metric_cache = cache if metric.cacheable else StatsCache(None)
         for system, hyps in ts.systems.items():
+            whole = metric_cache.get_matrix(matrix_key(scored.signatures[label], ts.source, refs, hyps))
+            if whole is not None and len(whole) == len(hyps):
+                scored.stats[label, system] = whole
+                scored.cached_segments += len(hyps)
+                continue
             keys = segment_keys(scored.signatures[label], ts.source, refs, hyps)
             found = metric_cache.get_many(keys)
             keys_by_task[label, system] = keys
@@ -141,15 +152,18 @@ def score_testset(
                 partial.append((label, system, keys, found))
 
     for (label, system), stats in _compute(ts, metrics, refs, full_tasks, jobs).items():
-        keys = keys_by_task[label, system]
         if metrics[label].cacheable:
-            cache.put_many(zip(keys, stats))
+            cache.put_many(zip(keys_by_task[label, system], stats))
         scored.stats[label, system] = stats
-        scored.computed_segments += len(keys)
+        scored.computed_segments += len(stats)
     for label, system, keys, found in partial:
         scored.stats[label, system] = _complete_partial(ts, metrics[label], refs, system, keys, found, cache)
         scored.computed_segments += sum(k not in found for k in keys)
         scored.cached_segments += sum(k in found for k in keys)
+    for label, system in keys_by_task:
+        if metrics[label].cacheable:
+            key = matrix_key(scored.signatures[label], ts.source, refs, ts.systems[system])
+            cache.put_matrix(key, scored.stats[label, system])
     return scored
 
 

@@ -43,6 +43,18 @@ def segment_keys(
     return keys
 
 
+def matrix_key(
+    signature: str, sources: Sequence[str], references: Sequence[Sequence[str]], hypotheses: Sequence[str]
+) -> bytes:
+    """One key for a whole system's statistics matrix: the warm path of a rerun
+    costs one hash and one lookup per (metric, system) instead of one per segment."""
+    h = hashlib.blake2b(signature.encode(), digest_size=16, person=b"matrix")
+    for stream in (sources, *references, hypotheses):
+        h.update(b"\x02")
+        h.update("\x00".join(s or "" for s in stream).encode())
+    return h.digest()
+
+
 class StatsCache:
     """Segment statistics by key; ``path=None`` disables caching."""
 
@@ -58,6 +70,9 @@ class StatsCache:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("CREATE TABLE IF NOT EXISTS stats (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+            conn.execute(
+                "CREATE TABLE IF NOT EXISTS matrices (key BLOB PRIMARY KEY, n_stats INTEGER NOT NULL, value BLOB NOT NULL) WITHOUT ROWID"
+            )
             self._conn = conn
         return self._conn
 
@@ -81,6 +96,20 @@ class StatsCache:
         rows = [(k, np.ascontiguousarray(v, dtype=np.float64).tobytes()) for k, v in items]
         with db:
             db.executemany("INSERT OR REPLACE INTO stats (key, value) VALUES (?, ?)", rows)
+
+    def get_matrix(self, key: bytes) -> np.ndarray | None:
+        if self.path is None:
+            return None
+        row = self._db().execute("SELECT n_stats, value FROM matrices WHERE key = ?", (key,)).fetchone()
+        return None if row is None else np.frombuffer(row[1], dtype=np.float64).reshape(-1, row[0])
+
+    def put_matrix(self, key: bytes, matrix: np.ndarray) -> None:
+        if self.path is None:
+            return
+        matrix = np.ascontiguousarray(matrix, dtype=np.float64)
+        with self._db() as db:
+            db.execute("INSERT OR REPLACE INTO matrices (key, n_stats, value) VALUES (?, ?, ?)",
+                       (key, matrix.shape[1], matrix.tobytes()))
 
     def close(self) -> None:
         if self._conn is not None:

@@ -89,3 +89,19 @@ def test_uncacheable_metric_is_never_cached(tmp_path):
     assert first.computed_segments == second.computed_segments == 2 * 34
     assert cache.get_many(segment_keys(first.signatures["chrf"], _testset().source, [_testset().references["A"]],
                                        _testset().systems["strong"])) == {}
+
+
+def test_warm_rerun_uses_whole_matrices(tmp_path):
+    """A rerun is served from whole-system matrices; a changed system misses its
+    matrix but still reuses its unchanged segments."""
+    cache = StatsCache(tmp_path / "stats.sqlite")
+    _score(_testset(), cache)
+    ts = _testset()
+    refs = [ts.references["A"]]
+    for label, metric in build_metrics(metric_specs(["bleu", "chrf", "ter"]), "en").items():
+        from eval.store import matrix_key
+
+        key = matrix_key(metric.signature(1), ts.source, refs, ts.systems["strong"])
+        np.testing.assert_array_equal(cache.get_matrix(key), _score(_testset(), StatsCache(None)).stats[label, "strong"])
+    ts.systems["literal"][0] = "changed"
+    assert _score(ts, cache).computed_segments == 3

@@ -14,7 +14,6 @@ from ..config import SignificanceSpec
 from ..errors import UserError
 from ..langs import parse_pair
 from ..pipeline import evaluate, open_cache
-from ..report.write import write_run
 from ..results import Run
 from ..significance import significance_hook
 from .options import metric_entries
@@ -88,6 +87,8 @@ def run_score(args) -> int:
     finally:
         cache.close()
     if args.out:
+        from ..report.write import write_run
+
         write_run(run, args.out)
     if args.format == "json":
         json.dump(score_json(run), sys.stdout, indent=2, ensure_ascii=False)
