@@ -130,3 +130,15 @@ def test_significance_fields_in_json(cli):
 def test_unknown_baseline(cli):
     _fails(cli, ["score", "--refs", ES / "ref.A.en", "--hyps", *HYPS, "--langs", "es-en", "--paired-ar", "--baseline", "nobody"],
            "unknown baseline system 'nobody'")
+
+
+def test_tokenizer_needing_a_download_fails_cleanly_offline(cli, monkeypatch, tmp_path):
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("network unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    monkeypatch.setenv("SACREBLEU", str(tmp_path))
+    _fails(cli, ["score", "--refs", ES / "ref.A.en", "--hyps", HYPS[0], "--langs", "es-en", "-m", "bleu",
+                 "--tokenize", "flores200"], "could not be fetched", "run once online")

@@ -47,6 +47,11 @@ class LexicalMetric(Metric):
             raise UserError(f"invalid option value {exc.args[0]!r} for metric {self.name!r}") from None
         except (ValueError, TypeError, AssertionError, RuntimeError, ImportError) as exc:
             raise UserError(f"invalid options for metric {self.name!r}: {exc}") from None
+        except OSError as exc:  # sacreBLEU downloads the SentencePiece models of spm/flores tokenizers
+            raise UserError(
+                f"metric {self.name!r}: a resource for options {options} could not be fetched ({exc}); "
+                "sacreBLEU downloads the spm/flores tokenizer models on first use, so run once online"
+            ) from None
         self.engine = self._pick_engine(engine, options)
 
     def _build_sacrebleu(self, trg_lang: str, options: dict[str, Any]):
@@ -58,13 +63,11 @@ class LexicalMetric(Metric):
             return None
         try:
             from . import fast
-
-            fast_class = getattr(fast, self.fast_class_name)
-        except (ImportError, AttributeError):
+        except ImportError:
             if engine == "fast":
                 raise UserError("engine 'fast' is not built; reinstall mteval (pip install -e .) or use engine 'sacrebleu'") from None
             return None
-        return fast_class(**self._fast_options(options))
+        return getattr(fast, self.fast_class_name)(**self._fast_options(options))
 
     def _fast_options(self, options: dict[str, Any]) -> dict[str, Any]:
         return dict(options)
