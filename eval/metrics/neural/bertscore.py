@@ -24,8 +24,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from eval.errors import UserError
-from eval.metrics.base import MeanScoreMetric
-from eval.metrics.neural.common import check_options, library_versions, model_signature
+from eval.metrics.neural.common import EncoderMetric, check_options, library_versions, model_signature
 
 SCORES = ("f1", "precision", "recall")
 
@@ -38,7 +37,7 @@ class PreparedReferences:
     n_refs_docs: int
 
 
-class BERTScore(MeanScoreMetric):
+class BERTScore(EncoderMetric):
     name = "bertscore"
     allowed = ("model", "layer", "idf", "score", "baseline", "device")
 
@@ -56,20 +55,6 @@ class BERTScore(MeanScoreMetric):
         self.counts = {"empty_hypotheses": 0, "truncated": 0}
 
     # -- model ---------------------------------------------------------
-    @property
-    def resolved(self):
-        """Where the model is and its weights hash: enough for the signature, so a
-        fully cached rerun never loads the model."""
-        from eval.models.loading import resolve_model
-
-        return resolve_model(self.options.get("model"))
-
-    @property
-    def loaded(self):
-        from eval.models.loading import load_encoder
-
-        return load_encoder(self.options.get("model"), self.options.get("device"))
-
     @property
     def layer(self) -> int:
         """The layer whose output is used; default three quarters of the depth

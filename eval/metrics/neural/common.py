@@ -5,6 +5,7 @@ from importlib import metadata
 from typing import Any
 
 from eval.errors import UserError
+from eval.metrics.base import MeanScoreMetric
 
 
 def check_options(metric: str, options: dict[str, Any], allowed: tuple[str, ...]) -> None:
@@ -20,3 +21,21 @@ def library_versions() -> str:
 
 def model_signature(model_id: str, weights_hash: str) -> str:
     return f"model:{model_id}|weights:{weights_hash}"
+
+
+class EncoderMetric(MeanScoreMetric):
+    """A mean-score metric over one encoder named by its ``model`` option."""
+
+    @property
+    def resolved(self):
+        """Where the model is and its weights hash: enough for the signature, so a
+        fully cached rerun never loads the model."""
+        from eval.models.loading import resolve_model
+
+        return resolve_model(self.options.get("model"))
+
+    @property
+    def loaded(self):
+        from eval.models.loading import load_encoder
+
+        return load_encoder(self.options.get("model"), self.options.get("device"))

@@ -17,8 +17,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from eval.errors import UserError
-from eval.metrics.base import MeanScoreMetric
-from eval.metrics.neural.common import check_options, library_versions, model_signature
+from eval.metrics.neural.common import EncoderMetric, check_options, library_versions, model_signature
 
 # Mean cosine of 5 x 400 shuffled source-reference pairs from WMT22
 # (de-en .7711, ru-en .7756, en-zh .7750, en-ja .7707, de-fr .7894), the first
@@ -57,7 +56,7 @@ def calibrate_baseline(loaded, sources: Sequence[str], targets: Sequence[str], p
     return float((src * tgt).sum(axis=1).mean())
 
 
-class CrossLingualSimilarity(MeanScoreMetric):
+class CrossLingualSimilarity(EncoderMetric):
     name = "xsim"
     needs_source = True
     needs_references = False
@@ -67,18 +66,6 @@ class CrossLingualSimilarity(MeanScoreMetric):
         check_options(self.name, options, self.allowed)
         super().__init__(**options)
         self.counts = {"empty_hypotheses": 0, "truncated": 0}
-
-    @property
-    def resolved(self):
-        from eval.models.loading import resolve_model
-
-        return resolve_model(self.options.get("model"))
-
-    @property
-    def loaded(self):
-        from eval.models.loading import load_encoder
-
-        return load_encoder(self.options.get("model"), self.options.get("device"))
 
     @property
     def is_default_model(self) -> bool:
