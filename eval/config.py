@@ -60,6 +60,7 @@ class TestSetSpec(Strict):
     subset: Optional[str] = None
     metrics: Optional[list[MetricEntry]] = None
     hyp_format: Literal["segments", "document"] = "segments"
+    ref_format: Literal["segments", "document"] = "segments"
     repair: Optional[bool] = None
     align_model: str = "none"
 
@@ -68,6 +69,11 @@ class TestSetSpec(Strict):
         """Repair system outputs: by default only those that arrive as documents
         (line-aligned outputs stay as given, so scores match sacreBLEU's)."""
         return self.hyp_format == "document" if self.repair is None else self.repair
+
+    @property
+    def reference_repairs_on(self) -> bool:
+        """References given as documents are repaired unless ``repair: false``."""
+        return self.repair is not False
 
     @field_validator("langs")
     @classmethod
@@ -93,6 +99,9 @@ class TestSetSpec(Strict):
                 raise ValueError(f"format {self.format!r} needs key {key!r}")
         if self.hyp_format == "document" and self.systems is None:
             raise ValueError("hyp_format 'document' needs key 'systems' (document files or folders)")
+        if self.ref_format == "document" and self.format != "text":
+            raise ValueError(f"ref_format 'document' needs format 'text' (format {self.format!r} "
+                             "has segment-aligned references)")
         return self
 
     def reference_map(self) -> dict[str, str]:

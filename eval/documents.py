@@ -9,12 +9,14 @@ segment score is a bad translation or a bad alignment.
 """
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 
+from .align import checks
 from .align.resegment import resegment, resegment_documents
 from .align.sentalign import align
 from .corpora.files import read_text
@@ -47,7 +49,7 @@ def read_documents(path: Path, doc_ids: list[str] | None) -> dict[str | None, st
     return {d: read_text(files[d]) for d in wanted}
 
 
-def _repair(texts: dict, on: bool) -> tuple[dict, Counter]:
+def repair_documents(texts: dict, on: bool) -> tuple[dict, Counter]:
     counts: Counter = Counter()
     if not on:
         return texts, counts
@@ -58,52 +60,70 @@ def _repair(texts: dict, on: bool) -> tuple[dict, Counter]:
     return repaired, counts
 
 
-def _doc_rows(ts: TestSet, key: str | None) -> list[int]:
+def doc_rows(ts: TestSet, key: str | None) -> list[int]:
+    """The test set rows of document ``key`` (all rows for a single-file document)."""
     if key is None:
         return list(range(len(ts)))
     return [i for i, d in enumerate(ts.doc_ids or []) if d == key]
 
 
+def bead_summary(beads: list[dict[str, Any]], embed: Embed | None) -> dict[str, Any]:
+    """What the reports show of an alignment: bead types, mean confidence and
+    the least confident beads. ``beads`` hold ``type``, ``confidence``,
+    ``seg_ids``, ``source`` and ``target``."""
+    types = Counter(b["type"] for b in beads)
+    confidences = [b["confidence"] for b in beads]
+    lowest = sorted(beads, key=lambda b: b["confidence"])[:LOWEST_SHOWN]
+    return {
+        "method": "model-free (length + anchors)" if embed is None else "sentence embeddings + length + anchors",
+        "beads": len(beads),
+        "bead_types": dict(sorted(types.items())),
+        "mean_confidence": float(np.mean(confidences)) if confidences else None,
+        "low_confidence_beads": int(sum(c < LOW_CONFIDENCE for c in confidences)),
+        "lowest": [{k: v for k, v in b.items() if k != "type"} for b in lowest],
+    }
+
+
+def document_warnings(ts: TestSet, documents: dict[str | None, str], name: str) -> list[str]:
+    """Lopsided documents and text in another language than the target's; the
+    run goes on, and the warnings go to stderr and to the alignment notes."""
+    found = []
+    for key, text in documents.items():
+        label = name if key is None else f"{name} (document {key!r})"
+        source_chars = sum(len(ts.source[r]) for r in doc_rows(ts, key))
+        found.append(checks.lopsided(source_chars, len(text), "the source", label))
+    found.append(checks.other_language(" ".join(documents.values()), ts.tgt_lang, name))
+    for warning in filter(None, found):
+        sys.stderr.write(f"mteval: warning: {warning}\n")
+    return [w for w in found if w]
+
+
 def alignment_quality(ts: TestSet, documents: dict[str | None, str], embed: Embed | None) -> tuple[dict[str, Any], list[bool]]:
-    """Align source segments to the output's own sentences, per document:
-    bead types, mean confidence, the least confident beads, and a per-segment
-    low-confidence flag."""
-    lang = ts.tgt_lang
-    types: Counter = Counter()
-    confidences: list[float] = []
-    lowest: list[dict[str, Any]] = []
+    """Align source segments to the output's own sentences, per document; the
+    summary for the reports and a per-segment low-confidence flag."""
+    records: list[dict[str, Any]] = []
     segment_confidence = np.ones(len(ts))
     for key, text in documents.items():
-        rows = _doc_rows(ts, key)
-        sentences = split_sentences(text, lang)
+        rows = doc_rows(ts, key)
+        sentences = split_sentences(text, ts.tgt_lang)
         for bead in align([ts.source[r] for r in rows], sentences, embed):
-            types[f"{len(bead.src)}-{len(bead.tgt)}"] += 1
-            confidences.append(bead.confidence)
             for s in bead.src:
                 segment_confidence[rows[s]] = bead.confidence
-            lowest.append({
+            records.append({
+                "type": f"{len(bead.src)}-{len(bead.tgt)}",
                 "confidence": bead.confidence,
                 "seg_ids": [rows[s] + 1 for s in bead.src],
                 "source": " ".join(ts.source[rows[s]] for s in bead.src),
                 "hypothesis": " ".join(sentences[t] for t in bead.tgt),
             })
-    lowest.sort(key=lambda b: b["confidence"])
-    summary = {
-        "method": "model-free (length + anchors)" if embed is None else "sentence embeddings + length + anchors",
-        "beads": len(confidences),
-        "bead_types": dict(sorted(types.items())),
-        "mean_confidence": float(np.mean(confidences)) if confidences else None,
-        "low_confidence_beads": int(sum(c < LOW_CONFIDENCE for c in confidences)),
-        "lowest": lowest[:LOWEST_SHOWN],
-    }
-    return summary, [bool(c < LOW_CONFIDENCE) for c in segment_confidence]
+    return bead_summary(records, embed), [bool(c < LOW_CONFIDENCE) for c in segment_confidence]
 
 
 def add_document_system(ts: TestSet, name: str, path: Path, repair: bool, embed: Embed | None) -> None:
     """Read, repair, re-segment and align one system given as documents."""
     if name in ts.systems:
         raise UserError(f"{path}: duplicate system name {name!r} in test set {ts.name!r}")
-    documents, counts = _repair(read_documents(path, ts.doc_ids), repair)
+    documents, counts = repair_documents(read_documents(path, ts.doc_ids), repair)
     reference = next(iter(ts.references.values()))
     if None in documents:
         hyps = resegment(documents[None], reference, ts.tgt_lang)
@@ -113,6 +133,7 @@ def add_document_system(ts: TestSet, name: str, path: Path, repair: bool, embed:
     ts.provenance[f"sys:{name}"] = str(path)
     ts.notes.setdefault("repairs", {})[name] = {"file": str(path), "counts": dict(counts), "total": sum(counts.values())}
     summary, low = alignment_quality(ts, documents, embed)
+    summary["warnings"] = document_warnings(ts, documents, str(path))
     ts.notes.setdefault("alignment", {})[name] = summary
     ts.flags.setdefault(name, {})["low-confidence-alignment"] = low
 
@@ -129,21 +150,3 @@ def repair_systems(ts: TestSet) -> None:
             "lines_changed": report.lines_changed,
         }
         ts.flags.setdefault(name, {})["repaired"] = [a != b for a, b in zip(lines, fixed)]
-
-
-def prepare_systems(ts: TestSet, spec, base: Path) -> TestSet:
-    """Apply a config test set's repair and document settings to a loaded test set."""
-    from .corpora import check_aligned, system_files
-
-    if spec.hyp_format == "segments":
-        if spec.repairs_on:
-            repair_systems(ts)
-        return ts
-    embed = None
-    if spec.align_model != "none":
-        from .align.embedding import make_embedder
-
-        embed = make_embedder(spec.align_model)
-    for name, path in system_files(base, spec.systems).items():
-        add_document_system(ts, name, path, spec.repairs_on, embed)
-    return check_aligned(ts)

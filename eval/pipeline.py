@@ -50,7 +50,7 @@ def run_config(
     jobs: int | None = None,
     significance: Callable[[Run, Any], None] | None = None,
 ) -> tuple[Run, Path]:
-    from .documents import prepare_systems
+    from .prepare import prepare_testset
     from .report.write import write_run
 
     out = (Path(out_dir) if out_dir else base / (config.output or f"../reports/{config.name}")).resolve()
@@ -58,7 +58,7 @@ def run_config(
     run = Run(config.name, config.model_dump(mode="json"))
     try:
         for spec in config.testsets:
-            testset = prepare_systems(load_testset(spec, base), spec, base)
+            testset = prepare_testset(load_testset(spec, base), spec, base)
             evaluate(run, testset, spec.metrics or config.metrics, config.engine, cache, jobs or config.jobs, significance)
             write_run(run, out)
     finally:

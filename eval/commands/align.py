@@ -16,10 +16,6 @@ from ..langs import parse_pair
 from ..text.repair import repair_lines
 from ..text.segment import split_sentences
 
-LENGTH_RATIO_WARNING = 4.0  # one side this many times longer than the other
-LANGID_SAMPLE_CHARS = 5000
-LANGID_MIN_CONFIDENCE = 0.8
-
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("align", help="align the sentences of a document and its translation")
@@ -57,39 +53,21 @@ def read_document(path: Path, lang: str, segment: bool) -> list[str]:
     return sentences
 
 
-def _warn_if_lopsided(src: list[str], tgt: list[str], src_path: Path, tgt_path: Path) -> None:
-    src_chars, tgt_chars = sum(map(len, src)), sum(map(len, tgt))
-    longer, shorter = max(src_chars, tgt_chars), max(min(src_chars, tgt_chars), 1)
-    if longer / shorter >= LENGTH_RATIO_WARNING:
-        big, small = (src_path, tgt_path) if src_chars > tgt_chars else (tgt_path, src_path)
-        sys.stderr.write(f"mteval: warning: {big} is {longer / shorter:.1f} times as long as {small}; "
-                         "expect many unaligned sentences (are they the same document?)\n")
-
-
-def _warn_if_other_language(sentences: list[str], lang: str, path: Path) -> None:
-    """Language-id check with the offline identifier, when it is installed."""
-    try:
-        from ..metrics.neural.offtarget import identify, known_languages
-        if lang not in known_languages():
-            return
-        found, confidence = identify(" ".join(sentences)[:LANGID_SAMPLE_CHARS])
-    except (ImportError, UserError):
-        return  # no identifier on this install: alignment does not need one
-    if found != lang and confidence >= LANGID_MIN_CONFIDENCE:
-        sys.stderr.write(f"mteval: warning: {path} looks like '{found}' text "
-                         f"(confidence {confidence:.2f}), not the declared '{lang}'\n")
-
-
 def run_align(args) -> int:
+    from ..align import checks
     from ..align.scoring import format_bead
     from ..align.sentalign import align
 
     src_lang, tgt_lang = parse_pair(args.langs, "--langs")
     src = read_document(args.src_file, src_lang, args.segment)
     tgt = read_document(args.tgt_file, tgt_lang, args.segment)
-    _warn_if_lopsided(src, tgt, args.src_file, args.tgt_file)
-    _warn_if_other_language(src, src_lang, args.src_file)
-    _warn_if_other_language(tgt, tgt_lang, args.tgt_file)
+    warnings = [
+        checks.lopsided(sum(map(len, src)), sum(map(len, tgt)), str(args.src_file), str(args.tgt_file)),
+        checks.other_language(" ".join(src), src_lang, str(args.src_file)),
+        checks.other_language(" ".join(tgt), tgt_lang, str(args.tgt_file)),
+    ]
+    for warning in filter(None, warnings):
+        sys.stderr.write(f"mteval: warning: {warning}\n")
     embed = None
     if args.model != "none":
         from ..align.embedding import make_embedder

@@ -11,7 +11,7 @@ from .validate import check_aligned
 from .wmtxml import load_wmt_xml
 
 
-def _resolve(base: Path, value: str) -> Path:
+def resolve_path(base: Path, value: str) -> Path:
     path = Path(value).expanduser()
     return path if path.is_absolute() else base / path
 
@@ -20,8 +20,8 @@ def system_files(base: Path, systems) -> dict[str, Path]:
     if systems is None:
         return {}
     if isinstance(systems, str):
-        return systems_from_glob(str(_resolve(base, systems)))
-    return {name: _resolve(base, p) for name, p in systems.items()}
+        return systems_from_glob(str(resolve_path(base, systems)))
+    return {name: resolve_path(base, p) for name, p in systems.items()}
 
 
 def load_testset(spec, base: Path) -> TestSet:
@@ -32,12 +32,14 @@ def load_testset(spec, base: Path) -> TestSet:
     # Document-form outputs are read by the document stage (eval/documents.py).
     extra_systems = {} if spec.hyp_format == "document" else system_files(base, spec.systems)
     if fmt == "text":
-        refs = {k: _resolve(base, v) for k, v in spec.reference_map().items()}
-        doc_ids = _resolve(base, spec.doc_ids) if spec.doc_ids else None
-        ts = load_text(spec.name, src, tgt, _resolve(base, spec.source), refs, extra_systems, doc_ids)
-        return check_aligned(ts)
+        # Document-form references are aligned by eval/reference_alignment.py.
+        documents = spec.ref_format == "document"
+        refs = {} if documents else {k: resolve_path(base, v) for k, v in spec.reference_map().items()}
+        doc_ids = resolve_path(base, spec.doc_ids) if spec.doc_ids else None
+        ts = load_text(spec.name, src, tgt, resolve_path(base, spec.source), refs, extra_systems, doc_ids)
+        return check_aligned(ts, need_references=not documents)
     if fmt == "wmt-xml":
-        ts = load_wmt_xml(spec.name, src, tgt, _resolve(base, spec.path))
+        ts = load_wmt_xml(spec.name, src, tgt, resolve_path(base, spec.path))
     elif fmt == "sacrebleu":
         from .sacrebleu_sets import load_sacrebleu
 
@@ -45,11 +47,11 @@ def load_testset(spec, base: Path) -> TestSet:
     else:
         columns = Columns(**spec.columns.model_dump())
         if fmt == "tsv":
-            ts = load_tsv(spec.name, src, tgt, _resolve(base, spec.path), columns, spec.header)
+            ts = load_tsv(spec.name, src, tgt, resolve_path(base, spec.path), columns, spec.header)
         elif fmt == "jsonl":
-            ts = load_jsonl(spec.name, src, tgt, _resolve(base, spec.path), columns)
+            ts = load_jsonl(spec.name, src, tgt, resolve_path(base, spec.path), columns)
         else:
-            local = _resolve(base, spec.path)
+            local = resolve_path(base, spec.path)
             ts = load_hf(spec.name, src, tgt, str(local) if local.exists() else spec.path, columns, spec.split, spec.subset)
     add_system_files(ts, extra_systems)
     return check_aligned(ts)
@@ -67,4 +69,4 @@ def add_system_files(ts: TestSet, files: dict[str, Path]) -> None:
         ts.provenance[f"sys:{name}"] = str(path)
 
 
-__all__ = ["TestSet", "load_testset", "add_system_files", "check_aligned", "system_files"]
+__all__ = ["resolve_path", "TestSet", "load_testset", "add_system_files", "check_aligned", "system_files"]
