@@ -30,5 +30,6 @@ def test_run_config_and_read_run(tmp_path):
     run = eval.run_config_file(ROOT / "configs" / "demo.yaml", tmp_path / "demo")
     tables = eval.read_run(tmp_path / "demo")
     assert len(tables["systems"]) == len(run.system_table())
-    assert set(tables["segments"].testset) == {"demo-es-en", "demo-en-zh", "demo-en-ja", "demo-es-en-scraped-article"}
+    assert set(tables["segments"].testset) == {"demo-es-en", "demo-en-zh", "demo-en-ja", "demo-es-en-scraped-article",
+                                                  "demo-es-en-reference-article"}
     assert "sys:strong" in set(tables["texts"].field)

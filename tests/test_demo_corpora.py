@@ -117,16 +117,17 @@ def test_cjk_references_are_not_tokenized(pair: str) -> None:
             assert not re.search(r"[^\x00-\x7f] [^\x00-\x7f]", line), f"{ref.name}:{number}"
 
 
-def test_source_paragraphs_concatenate_source_lines() -> None:
-    source = read_lines(CORPORA / "es-en" / "source.es")
-    paragraphs = read_lines(CORPORA / "es-en" / "documents" / "source.es.txt")
+@pytest.mark.parametrize(("lines", "document"), [("source.es", "source.es.txt"), ("ref.A.en", "reference.A.en.txt")])
+def test_paragraphs_concatenate_lines(lines: str, document: str) -> None:
+    source = read_lines(CORPORA / "es-en" / lines)
+    paragraphs = read_lines(CORPORA / "es-en" / "documents" / document)
     start = 0
     for paragraph in paragraphs:
         end = next(
             (j for j in range(start + 1, len(source) + 1) if " ".join(source[start:j]) == paragraph),
             None,
         )
-        assert end is not None, f"paragraph is not a run of source lines from line {start + 1}"
+        assert end is not None, f"paragraph is not a run of lines from line {start + 1}"
         start = end
     assert start == len(source)
 

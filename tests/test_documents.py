@@ -32,6 +32,17 @@ def test_demo_scraped_article_is_repaired_resegmented_and_aligned(cli, tmp_path)
     assert ts["systems"]["scraped-article"]["bleu"]["score"] == pytest.approx(line_aligned, abs=3.0)
 
 
+def test_demo_reference_article_regroups_the_rows(cli, tmp_path):
+    assert cli("run", ROOT / "configs" / "demo.yaml", "--out", tmp_path / "demo")[0] == 0
+    ts = json.loads((tmp_path / "demo" / "results.json").read_text())["testsets"]["demo-es-en-reference-article"]
+    assert ts["n_segments"] == 33 and ts["reference_alignment"]["rows"]["merged_rows"] == 1
+    assert ts["reference_alignment"]["ref:A"]["bead_types"]["1-1"] >= 29
+    # the two source lines the reference translates in one sentence, scored together
+    line_aligned = BLEU().corpus_score(read_lines(ES / "hyp.strong.en"), [read_lines(ES / "ref.A.en")]).score
+    assert ts["systems"]["strong"]["bleu"]["score"] == pytest.approx(line_aligned, abs=0.5)
+    assert "reference_alignment" in (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
+
+
 def _doc_config(tmp_path, systems: str, extra: str = "") -> str:
     path = tmp_path / "c.yaml"
     path.write_text(

@@ -20,7 +20,8 @@ def test_demo_run_writes_everything(cli, tmp_path):
     assert code == 0
     assert "demo-es-en" in stdout
     results = json.loads((out / "results.json").read_text())
-    assert set(results["testsets"]) == {"demo-es-en", "demo-en-zh", "demo-en-ja", "demo-es-en-scraped-article"}
+    assert set(results["testsets"]) == {"demo-es-en", "demo-en-zh", "demo-en-ja", "demo-es-en-scraped-article",
+                                                  "demo-es-en-reference-article"}
     es = results["testsets"]["demo-es-en"]
     assert es["langs"] == "es-en" and es["n_segments"] == 34 and es["has_docs"]
     for system in ("strong", "literal", "scraped"):
@@ -32,7 +33,7 @@ def test_demo_run_writes_everything(cli, tmp_path):
     assert "tok:ja-mecab" in results["testsets"]["demo-en-ja"]["systems"]["good"]["bleu"]["signature"]
 
     segments = pd.read_parquet(out / "segments.parquet")
-    assert len(segments) == 34 * 3 + 24 * 3 + 12 * 2 + 34
+    assert len(segments) == 34 * 3 + 24 * 3 + 12 * 2 + 34 + 33 * 3
     assert {"testset", "system", "seg_id", "doc_id", "bleu", "chrf", "chrf++", "ter"} <= set(segments.columns)
     texts = pd.read_parquet(out / "texts.parquet")
     assert {"source", "ref:A", "sys:scraped"} <= set(texts["field"])
@@ -153,7 +154,7 @@ def test_wmt_xml_config_with_globbed_text(cli, tmp_path):
 def test_runs_are_recorded_in_history(cli, tmp_path):
     for _ in range(2):
         assert cli("run", DEMO, "--out", tmp_path / "demo")[0] == 0
-    code, out, _ = cli("history", "--system", "strong", "--metric", "bleu", "--format", "json")
+    code, out, _ = cli("history", "--testset", "demo-es-en", "--system", "strong", "--metric", "bleu", "--format", "json")
     assert code == 0
     rows = json.loads(out)
     assert len(rows) == 2 and {r["testset"] for r in rows} == {"demo-es-en"}

@@ -17,7 +17,7 @@ from .system import looks_untranslated
 from .write import safe_name
 
 # results.json keys other workers add (run level or test-set level), shown as notes.
-NOTE_KEYS = ("repairs", "alignment", "notes")
+NOTE_KEYS = ("repairs", "alignment", "reference_alignment", "notes")
 FLAG_PREFIX = "flag:"  # boolean segments.parquet columns, e.g. "flag:off-target"
 
 
