@@ -70,7 +70,7 @@ def doc_rows(ts: TestSet, key: str | None) -> list[int]:
 def bead_summary(beads: list[dict[str, Any]], embed: Embed | None) -> dict[str, Any]:
     """What the reports show of an alignment: bead types, mean confidence and
     the least confident beads. ``beads`` hold ``type``, ``confidence``,
-    ``seg_ids``, ``source`` and ``target``."""
+    ``seg_ids``, ``source`` and the aligned text (``hypothesis`` or ``reference``)."""
     types = Counter(b["type"] for b in beads)
     confidences = [b["confidence"] for b in beads]
     lowest = sorted(beads, key=lambda b: b["confidence"])[:LOWEST_SHOWN]

@@ -22,13 +22,9 @@ from typing import Any
 from .align.sentalign import align
 from .corpora.model import TestSet
 from .documents import Embed, bead_summary, doc_rows, document_warnings, read_documents, repair_documents
-from .text.segment import split_sentences
+from .text.segment import sentence_joiner, split_sentences
 
 SHOWN = 10  # dropped lines listed by number in the notes
-
-
-def joiner(lang: str) -> str:
-    return "" if lang in ("zh", "ja") else " "
 
 
 def source_groups(n: int, bead_sources: list[list[list[int]]]) -> list[list[int]]:
@@ -49,7 +45,7 @@ def source_groups(n: int, bead_sources: list[list[list[int]]]) -> list[list[int]
     return groups
 
 
-def _align_reference(ts: TestSet, name: str, path: Path, repair: bool, embed: Embed | None):
+def _align_reference(ts: TestSet, path: Path, repair: bool, embed: Embed | None):
     """Beads as (source rows, reference sentences), their records for the
     report, repair counts and warnings."""
     documents, counts = repair_documents(read_documents(path, ts.doc_ids), repair)
@@ -80,7 +76,7 @@ def align_reference_documents(ts: TestSet, references: dict[str, Path], repair: 
     notes: dict[str, Any] = {}
     repairs: dict[str, Any] = {}
     for name, path in references.items():
-        beads, records, counts, warnings = _align_reference(ts, name, path, repair, embed)
+        beads, records, counts, warnings = _align_reference(ts, path, repair, embed)
         aligned[name] = beads
         notes[f"ref:{name}"] = {**bead_summary(records, embed), "warnings": warnings}
         repairs[f"ref:{name}"] = {"file": str(path), "counts": dict(counts), "total": sum(counts.values())}
@@ -97,8 +93,8 @@ def align_reference_documents(ts: TestSet, references: dict[str, Path], repair: 
     keep = [k for k in range(len(groups)) if any(texts[name][k] for name in texts)]
     kept = set(keep)
     dropped = [row + 1 for k in range(len(groups)) if k not in kept for row in groups[k]]
-    glue = joiner(ts.tgt_lang)
-    src_glue = joiner(ts.src_lang)
+    glue = sentence_joiner(ts.tgt_lang)
+    src_glue = sentence_joiner(ts.src_lang)
 
     def regroup(values: list[str], sep: str) -> list[str]:
         return [sep.join(values[row] for row in groups[k]) for k in keep]

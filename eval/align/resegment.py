@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from eval.errors import UserError
-from eval.text.segment import split_sentences
+from eval.text.segment import sentence_joiner, split_sentences
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _TOKEN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
@@ -200,7 +200,7 @@ def resegment(hypothesis: str | Sequence[str], references: Sequence[str], lang: 
         ref_ends.append(len(ref_words))
     cuts = cut_points(hyp_ids, cut_cost, _ids(ref_words, vocab), ref_ends, band)
 
-    joiner = "" if lang.split("-")[0] in ("zh", "ja") else " "
+    joiner = sentence_joiner(lang)
     bounds = [0] + [int(tok_starts[c]) if c < len(tok_starts) else len(text) for c in cuts]
     bounds[-1] = len(text)
     return [joiner.join(p.strip() for p in text[a:b].split("\n") if p.strip())

@@ -136,6 +136,11 @@ def _split_spaced(line: str, lang: str) -> list[str]:
     return [s.strip() for s in sentences if s.strip()]
 
 
+def sentence_joiner(lang: str) -> str:
+    """What goes between two sentences of ``lang`` joined into one segment."""
+    return "" if _base_lang(lang) in _CJK_LANGS else " "
+
+
 def split_sentences(text: str, lang: str) -> list[str]:
     """Split text into sentences; every line break is a boundary."""
     base = _base_lang(lang)
