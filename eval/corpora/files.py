@@ -19,7 +19,12 @@ def read_bytes(path: str | Path) -> bytes:
 
 
 def decode_utf8(data: bytes, path: str | Path) -> str:
-    """UTF-8 text without a BOM; invalid bytes name the line and column."""
+    """UTF-8 text without a BOM; invalid bytes name the line and column. NUL
+    bytes are valid UTF-8 but mean a binary or UTF-16 file, never text."""
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        kind = "UTF-16 text" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else "a binary file"
+        raise UserError(f"{path}:{line}: NUL byte: this looks like {kind}; expected UTF-8 text")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
