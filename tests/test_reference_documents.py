@@ -192,3 +192,24 @@ def test_ref_format_document_needs_the_text_format(cli, tmp_path):
                     encoding="utf-8")
     code, _, err = cli("run", path)
     assert code == 2 and "testsets.0" in err and "ref_format 'document' needs format 'text'" in err
+
+
+def test_two_reference_documents_share_the_coarser_grouping(cli, tmp_path):
+    """Reference B joins source lines 8 and 9 into one sentence; A keeps them
+    apart: the row holds both lines, and A's two sentences together."""
+    doc_ids = read_lines(ES / "docids.txt")
+    reference = read_lines(ES / "ref.A.en")
+    refs_a = _write_documents(tmp_path / "a", reference, doc_ids)
+    joined = list(reference)
+    joined[7] = joined[7].rstrip(".") + ", and " + joined[8][0].lower() + joined[8][1:]
+    del joined[8]
+    refs_b = _write_documents(tmp_path / "b", joined, doc_ids[:8] + doc_ids[9:])
+    config = _config(tmp_path, ES / "source.es", f"{{A: {refs_a}, B: {refs_b}}}", ES / "docids.txt", f"{ES}/hyp.*.en")
+    code, _, err = cli("run", config, "--out", tmp_path / "out")
+    assert code == 0, err
+    result = json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]["t"]
+    assert result["n_segments"] == 32 and result["reference_alignment"]["ref:B"]["bead_types"]["2-1"] == 2
+    groups, exact = _check_regrouping(tmp_path / "out", read_lines(ES / "source.es"), reference,
+                                      ("strong", read_lines(ES / "hyp.strong.en")))
+    assert exact == 1.0 and [g for g in groups if len(g) > 1] == [[3, 4], [7, 8]]
+    assert _rows(tmp_path / "out", "ref:B")[6] == joined[7]
