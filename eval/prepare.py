@@ -27,11 +27,14 @@ def prepare_testset(ts: TestSet, spec, base: Path) -> TestSet:
         from .reference_alignment import align_reference_documents
 
         refs = {name: resolve_path(base, path) for name, path in spec.reference_map().items()}
-        ts = align_reference_documents(ts, refs, spec.reference_repairs_on, embed)
+        ts, unsure_rows = align_reference_documents(ts, refs, spec.reference_repairs_on, embed)
     if spec.hyp_format == "segments":
         if spec.repairs_on:
             repair_systems(ts)
     else:
         for name, path in system_files(base, spec.systems).items():
             add_document_system(ts, name, path, spec.repairs_on, embed)
+    if spec.ref_format == "document":
+        for name in ts.systems:
+            ts.flags.setdefault(name, {})["low-confidence-reference-alignment"] = unsure_rows
     return check_aligned(ts)

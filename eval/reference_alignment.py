@@ -12,7 +12,10 @@ given as documents are re-segmented to the regrouped reference afterwards.
 
 Rows whose source no reference translates (1-0 beads in every reference) are
 dropped, and so are reference sentences with no source (0-1 beads); both are
-counted, with the lines concerned, in results.json ``reference_alignment``.
+counted in results.json ``reference_alignment`` (with the first dropped source
+lines). Rows whose reference alignment is unsure are flagged for every system
+(``flag:low-confidence-reference-alignment``), so a reader can tell a bad
+translation from a misaligned reference.
 """
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ from typing import Any
 
 from .align.sentalign import align
 from .corpora.model import TestSet
-from .documents import Embed, bead_summary, doc_rows, document_warnings, read_documents, repair_documents
+from .documents import LOW_CONFIDENCE, Embed, bead_summary, doc_rows, document_warnings, read_documents, repair_documents
 from .text.segment import sentence_joiner, split_sentences
 
 SHOWN = 10  # dropped lines listed by number in the notes
@@ -46,8 +49,8 @@ def source_groups(n: int, bead_sources: list[list[list[int]]]) -> list[list[int]
 
 
 def _align_reference(ts: TestSet, path: Path, repair: bool, embed: Embed | None):
-    """Beads as (source rows, reference sentences), their records for the
-    report, repair counts and warnings."""
+    """Beads as (source rows, reference sentences, confidence), their
+    records for the report, repair counts and warnings."""
     documents, counts = repair_documents(read_documents(path, ts.doc_ids), repair)
     warnings = document_warnings(ts, documents, str(path))
     beads, records = [], []
@@ -57,7 +60,7 @@ def _align_reference(ts: TestSet, path: Path, repair: bool, embed: Embed | None)
         for bead in align([ts.source[r] for r in rows], sentences, embed):
             src_rows = [rows[s] for s in bead.src]
             ref_sentences = [sentences[t] for t in bead.tgt]
-            beads.append((src_rows, ref_sentences))
+            beads.append((src_rows, ref_sentences, bead.confidence))
             records.append({
                 "type": f"{len(bead.src)}-{len(bead.tgt)}",
                 "confidence": bead.confidence,
@@ -69,9 +72,10 @@ def _align_reference(ts: TestSet, path: Path, repair: bool, embed: Embed | None)
 
 
 def align_reference_documents(ts: TestSet, references: dict[str, Path], repair: bool,
-                              embed: Embed | None) -> TestSet:
+                              embed: Embed | None) -> tuple[TestSet, list[bool]]:
     """A new test set whose rows are source groups with one reference segment
-    per reference document; ``ts`` holds the source (and line-aligned systems)."""
+    per reference document (``ts`` holds the source and line-aligned systems),
+    and for each row whether some reference bead in it is of low confidence."""
     aligned: dict[str, list] = {}
     notes: dict[str, Any] = {}
     repairs: dict[str, Any] = {}
@@ -81,15 +85,18 @@ def align_reference_documents(ts: TestSet, references: dict[str, Path], repair: 
         notes[f"ref:{name}"] = {**bead_summary(records, embed), "warnings": warnings}
         repairs[f"ref:{name}"] = {"file": str(path), "counts": dict(counts), "total": sum(counts.values())}
         ts.provenance[f"ref:{name}"] = str(path)
-    groups = source_groups(len(ts), [[rows for rows, _ in beads] for beads in aligned.values()])
+    groups = source_groups(len(ts), [[rows for rows, *_ in beads] for beads in aligned.values()])
     group_of = {row: k for k, group in enumerate(groups) for row in group}
     texts = {name: [[] for _ in groups] for name in aligned}
+    confidence = [1.0] * len(groups)
     unaligned: dict[str, int] = {}
     for name, beads in aligned.items():
-        unaligned[name] = sum(len(sentences) for rows, sentences in beads if not rows)
-        for rows, sentences in beads:
+        unaligned[name] = sum(len(sentences) for rows, sentences, _ in beads if not rows)
+        for rows, sentences, sure in beads:
             if rows:
-                texts[name][group_of[rows[0]]] += sentences
+                k = group_of[rows[0]]
+                texts[name][k] += sentences
+                confidence[k] = min(confidence[k], sure)
     keep = [k for k in range(len(groups)) if any(texts[name][k] for name in texts)]
     kept = set(keep)
     dropped = [row + 1 for k in range(len(groups)) if k not in kept for row in groups[k]]
@@ -120,4 +127,4 @@ def align_reference_documents(ts: TestSet, references: dict[str, Path], repair: 
     )
     regrouped.notes["reference_alignment"] = notes
     regrouped.notes.setdefault("repairs", {}).update(repairs)
-    return regrouped
+    return regrouped, [confidence[k] < LOW_CONFIDENCE for k in keep]

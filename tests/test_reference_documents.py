@@ -6,6 +6,7 @@ import importlib.util
 import json
 import xml.etree.ElementTree as ET
 
+import pandas as pd
 import pytest
 import sacrebleu
 
@@ -61,8 +62,6 @@ def _consume(rows, lines, sep=" "):
 
 
 def _rows(out, field):
-    import pandas as pd
-
     texts = pd.read_parquet(out / "texts.parquet")
     return texts[texts.field == field].sort_values("seg_id").text.tolist()
 
@@ -93,6 +92,10 @@ def test_demo_reference_article_is_aligned_and_the_rows_regrouped(cli, tmp_path)
     groups, exact = _check_regrouping(tmp_path / "out", read_lines(ES / "source.es"), read_lines(ES / "ref.A.en"),
                                       ("strong", read_lines(ES / "hyp.strong.en")))
     assert exact == 1.0 and [g for g in groups if len(g) > 1] == [[3, 4]]
+    segments = pd.read_parquet(tmp_path / "out" / "segments.parquet")
+    unsure = segments.groupby("system")["flag:low-confidence-reference-alignment"].sum()
+    assert set(unsure.index) == {"strong", "literal", "scraped"} and len(set(unsure)) == 1  # the same rows for all
+    assert 0 < unsure.iloc[0] == notes["ref:A"]["low_confidence_beads"]
 
 
 @pytest.mark.slow
