@@ -59,6 +59,7 @@ class TestSetSpec(Strict):
     split: str = "test"
     subset: Optional[str] = None
     metrics: Optional[list[MetricEntry]] = None
+    src_format: Literal["segments", "document"] = "segments"
     hyp_format: Literal["segments", "document"] = "segments"
     ref_format: Literal["segments", "document"] = "segments"
     repair: Optional[bool] = None
@@ -71,8 +72,8 @@ class TestSetSpec(Strict):
         return self.hyp_format == "document" if self.repair is None else self.repair
 
     @property
-    def reference_repairs_on(self) -> bool:
-        """References given as documents are repaired unless ``repair: false``."""
+    def document_repairs_on(self) -> bool:
+        """Sources and references given as documents are repaired unless ``repair: false``."""
         return self.repair is not False
 
     @field_validator("langs")
@@ -102,6 +103,15 @@ class TestSetSpec(Strict):
         if self.ref_format == "document" and self.format != "text":
             raise ValueError(f"ref_format 'document' needs format 'text' (format {self.format!r} "
                              "has segment-aligned references)")
+        if self.src_format == "document":
+            if self.ref_format != "document":
+                raise ValueError("src_format 'document' needs ref_format 'document' (the source's "
+                                 "sentences are found by splitting, so references cannot be line-aligned)")
+            if self.systems is not None and self.hyp_format != "document":
+                raise ValueError("src_format 'document' needs hyp_format 'document' for its systems")
+            if self.doc_ids is not None:
+                raise ValueError("src_format 'document' takes document ids from the file names "
+                                 "of a source folder, not from 'doc_ids'")
         return self
 
     def reference_map(self) -> dict[str, str]:

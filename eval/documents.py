@@ -31,6 +31,11 @@ LOWEST_SHOWN = 5
 Embed = Callable[[list[str]], np.ndarray]
 
 
+def _document_files(path: Path) -> dict[str, Path]:
+    """The files of a document folder by document id (``DOCID.txt`` or ``DOCID``)."""
+    return {f.stem if f.suffix == ".txt" else f.name: f for f in sorted(path.iterdir()) if f.is_file()}
+
+
 def read_documents(path: Path, doc_ids: list[str] | None) -> dict[str | None, str]:
     """One file for the whole test set (key None), or a folder of files named by
     document id (``DOCID.txt`` or ``DOCID``), which must match the test set's ids."""
@@ -38,7 +43,7 @@ def read_documents(path: Path, doc_ids: list[str] | None) -> dict[str | None, st
         return {None: read_text(path)}
     if doc_ids is None:
         raise UserError(f"{path}: a folder of documents needs doc ids for the test set (doc_ids or WMT XML)")
-    files = {f.stem if f.suffix == ".txt" else f.name: f for f in sorted(path.iterdir()) if f.is_file()}
+    files = _document_files(path)
     wanted = list(dict.fromkeys(doc_ids))
     missing = [d for d in wanted if d not in files]
     if missing:
@@ -47,6 +52,30 @@ def read_documents(path: Path, doc_ids: list[str] | None) -> dict[str | None, st
     if extra:
         raise UserError(f"{path}: file {files[extra[0]].name!r} matches no document id of the test set")
     return {d: read_text(files[d]) for d in wanted}
+
+
+def source_documents(name: str, src_lang: str, tgt_lang: str, path: Path, repair: bool) -> TestSet:
+    """A test set whose source is an article split into sentences: one file, or
+    a folder of documents (ids from the file names, in name order). References
+    and systems are added by the document stage."""
+    if path.is_dir():
+        files = _document_files(path)
+        if not files:
+            raise UserError(f"{path}: the source folder holds no documents")
+        texts: dict = {doc: read_text(f) for doc, f in files.items()}
+    else:
+        texts = {None: read_text(path)}
+    texts, counts = repair_documents(texts, repair)
+    source: list[str] = []
+    doc_ids: list[str] = []
+    for doc, text in texts.items():
+        sentences = split_sentences(text, src_lang)
+        source += sentences
+        doc_ids += [doc] * len(sentences)
+    ts = TestSet(name=name, src_lang=src_lang, tgt_lang=tgt_lang, source=source, references={}, systems={},
+                 doc_ids=doc_ids if path.is_dir() else None, provenance={"source": str(path)})
+    ts.notes["repairs"] = {"source": {"file": str(path), "counts": dict(counts), "total": sum(counts.values())}}
+    return ts
 
 
 def repair_documents(texts: dict, on: bool) -> tuple[dict, Counter]:

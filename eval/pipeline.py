@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .config import RunConfig, metric_specs
-from .corpora import load_testset
 from .corpora.model import TestSet
 from .results import Run
 from .scoring import build_metrics, score_testset
@@ -50,7 +49,7 @@ def run_config(
     jobs: int | None = None,
     significance: Callable[[Run, Any], None] | None = None,
 ) -> tuple[Run, Path]:
-    from .prepare import prepare_testset
+    from .prepare import load_prepared
     from .report.write import write_run
 
     out = (Path(out_dir) if out_dir else base / (config.output or f"../reports/{config.name}")).resolve()
@@ -58,7 +57,7 @@ def run_config(
     run = Run(config.name, config.model_dump(mode="json"))
     try:
         for spec in config.testsets:
-            testset = prepare_testset(load_testset(spec, base), spec, base)
+            testset = load_prepared(spec, base)
             evaluate(run, testset, spec.metrics or config.metrics, config.engine, cache, jobs or config.jobs, significance)
             write_run(run, out)
     finally:

@@ -1,14 +1,15 @@
 """The document stage of one config test set, between loading and scoring:
-references given as documents are aligned to the source first (which may
-regroup the rows), then system outputs are repaired, or re-segmented and
-aligned when they too are documents."""
+a source given as a document is split into sentences, references given as
+documents are aligned to the source (which may regroup the rows), then system
+outputs are repaired, or re-segmented and aligned when they too are documents."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from .corpora import check_aligned, resolve_path, system_files
+from .corpora import check_aligned, load_testset, resolve_path, system_files
 from .corpora.model import TestSet
-from .documents import Embed, add_document_system, repair_systems
+from .documents import Embed, add_document_system, repair_systems, source_documents
+from .langs import parse_pair
 
 
 def _embedder(spec) -> Embed | None:
@@ -27,7 +28,7 @@ def prepare_testset(ts: TestSet, spec, base: Path) -> TestSet:
         from .reference_alignment import align_reference_documents
 
         refs = {name: resolve_path(base, path) for name, path in spec.reference_map().items()}
-        ts, unsure_rows = align_reference_documents(ts, refs, spec.reference_repairs_on, embed)
+        ts, unsure_rows = align_reference_documents(ts, refs, spec.document_repairs_on, embed)
     if spec.hyp_format == "segments":
         if spec.repairs_on:
             repair_systems(ts)
@@ -38,3 +39,14 @@ def prepare_testset(ts: TestSet, spec, base: Path) -> TestSet:
         for name in ts.systems:
             ts.flags.setdefault(name, {})["low-confidence-reference-alignment"] = unsure_rows
     return check_aligned(ts)
+
+
+def load_prepared(spec, base: Path) -> TestSet:
+    """Load one config test set and apply its document stage; a source given as
+    a document (``src_format: document``) is split into sentences first."""
+    if spec.src_format == "document":
+        src, tgt = parse_pair(spec.langs, f"testset {spec.name!r}: langs")
+        ts = source_documents(spec.name, src, tgt, resolve_path(base, spec.source), spec.document_repairs_on)
+    else:
+        ts = load_testset(spec, base)
+    return prepare_testset(ts, spec, base)

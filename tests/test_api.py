@@ -31,5 +31,5 @@ def test_run_config_and_read_run(tmp_path):
     tables = eval.read_run(tmp_path / "demo")
     assert len(tables["systems"]) == len(run.system_table())
     assert set(tables["segments"].testset) == {"demo-es-en", "demo-en-zh", "demo-en-ja", "demo-es-en-scraped-article",
-                                                  "demo-es-en-reference-article"}
+                                                  "demo-es-en-reference-article", "demo-es-en-articles"}
     assert "sys:strong" in set(tables["texts"].field)

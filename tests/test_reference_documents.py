@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sacrebleu
 
-from conftest import CORPORA, WMT22, need
+from conftest import CORPORA, ROOT, WMT22, need
 from eval.corpora.files import read_lines
 from eval.reference_alignment import source_groups
 
@@ -88,7 +88,7 @@ def test_demo_reference_article_is_aligned_and_the_rows_regrouped(cli, tmp_path)
     # "… 6 a.m. Two people …" stays one sentence, so source lines 4 and 5 become one row.
     assert notes["rows"] == {"source_segments": 34, "rows": 33, "merged_rows": 1, "dropped_source_segments": 0,
                              "dropped_lines": [], "reference_sentences_without_source": {"A": 0}}
-    assert notes["ref:A"]["bead_types"]["1-1"] == 29 and notes["ref:A"]["warnings"] == []
+    assert notes["ref:A"]["bead_types"] == {"1-1": 32, "2-1": 1} and notes["ref:A"]["warnings"] == []
     groups, exact = _check_regrouping(tmp_path / "out", read_lines(ES / "source.es"), read_lines(ES / "ref.A.en"),
                                       ("strong", read_lines(ES / "hyp.strong.en")))
     assert exact == 1.0 and [g for g in groups if len(g) > 1] == [[3, 4]]
@@ -216,3 +216,57 @@ def test_two_reference_documents_share_the_coarser_grouping(cli, tmp_path):
                                       ("strong", read_lines(ES / "hyp.strong.en")))
     assert exact == 1.0 and [g for g in groups if len(g) > 1] == [[3, 4], [7, 8]]
     assert _rows(tmp_path / "out", "ref:B")[6] == joined[7]
+
+
+def test_demo_three_articles_source_split_reference_and_rendering_aligned(cli, tmp_path):
+    """Source, reference and machine rendering all as articles: the source is
+    split (34 sentences, datelines kept), the reference aligned and regrouped,
+    the rendering repaired and re-segmented; it scores like the line-aligned case."""
+    assert cli("run", ROOT / "configs" / "demo.yaml", "--out", tmp_path / "demo")[0] == 0
+    testsets = json.loads((tmp_path / "demo" / "results.json").read_text())["testsets"]
+    articles = testsets["demo-es-en-articles"]
+    assert articles["reference_alignment"]["rows"]["source_segments"] == 34
+    assert articles["n_segments"] == 33 and articles["repairs"]["scraped-article"]["counts"]["entity"] == 23
+    line_source = testsets["demo-es-en-scraped-article"]["systems"]["scraped-article"]
+    for metric in ("bleu", "chrf"):
+        assert abs(articles["systems"]["scraped-article"][metric]["score"] - line_source[metric]["score"]) <= 1.0
+
+
+def test_source_folder_takes_document_ids_from_file_names(cli, tmp_path):
+    doc_ids = read_lines(ES / "docids.txt")
+    sources = _write_documents(tmp_path / "src", read_lines(ES / "source.es"), doc_ids)
+    refs = _write_documents(tmp_path / "ref", read_lines(ES / "ref.A.en"), doc_ids)
+    strong = _write_documents(tmp_path / "strong", read_lines(ES / "hyp.strong.en"), doc_ids)
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"name: r\nmetrics: [bleu]\nhistory: 'off'\ncache: 'off'\ntestsets:\n"
+        f"  - {{name: t, langs: es-en, src_format: document, source: {sources}, ref_format: document,"
+        f" references: {{A: {refs}}}, hyp_format: document, systems: {{strong: {strong}}}}}\n", encoding="utf-8")
+    code, _, err = cli("run", path, "--out", tmp_path / "out")
+    assert code == 0, err
+    segments = pd.read_parquet(tmp_path / "out" / "segments.parquet")
+    assert list(dict.fromkeys(segments.doc_id)) == sorted(dict.fromkeys(doc_ids))  # name order
+    assert len(segments) == 33
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ("ref_format: segments", "src_format 'document' needs ref_format 'document'"),
+    ("ref_format: document, systems: {s: x.txt}", "src_format 'document' needs hyp_format 'document'"),
+    ("ref_format: document, doc_ids: ids.txt", "takes document ids from the file names"),
+])
+def test_source_documents_config_errors(cli, tmp_path, extra, message):
+    path = tmp_path / "c.yaml"
+    path.write_text(f"name: r\ntestsets:\n  - {{name: t, langs: es-en, src_format: document, source: s.txt,"
+                    f" references: r.txt, {extra}}}\n", encoding="utf-8")
+    code, _, err = cli("run", path)
+    assert code == 2 and "testsets.0" in err and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_empty_source_folder_is_one_line(cli, tmp_path):
+    (tmp_path / "src").mkdir()
+    path = tmp_path / "c.yaml"
+    path.write_text(f"name: r\nhistory: 'off'\ntestsets:\n  - {{name: t, langs: es-en, src_format: document,"
+                    f" source: {tmp_path / 'src'}, ref_format: document, references: {ES}/ref.A.en}}\n",
+                    encoding="utf-8")
+    code, _, err = cli("run", path, "--out", tmp_path / "out")
+    assert code == 2 and err.strip().endswith("the source folder holds no documents")

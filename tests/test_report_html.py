@@ -70,7 +70,7 @@ def test_page_is_one_self_contained_file(demo_run):
     assert "{{" not in page  # every template marker filled
     data = json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1))
     assert [t["name"] for t in data["testsets"]] == ["demo-es-en", "demo-en-zh", "demo-en-ja", "demo-es-en-scraped-article",
-                                                        "demo-es-en-reference-article"]
+                                                        "demo-es-en-reference-article", "demo-es-en-articles"]
     assert data["leaderboard_md"] == (demo_run / "leaderboard.md").read_text(encoding="utf-8")
 
 

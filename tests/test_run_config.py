@@ -21,7 +21,7 @@ def test_demo_run_writes_everything(cli, tmp_path):
     assert "demo-es-en" in stdout
     results = json.loads((out / "results.json").read_text())
     assert set(results["testsets"]) == {"demo-es-en", "demo-en-zh", "demo-en-ja", "demo-es-en-scraped-article",
-                                                  "demo-es-en-reference-article"}
+                                                  "demo-es-en-reference-article", "demo-es-en-articles"}
     es = results["testsets"]["demo-es-en"]
     assert es["langs"] == "es-en" and es["n_segments"] == 34 and es["has_docs"]
     for system in ("strong", "literal", "scraped"):
@@ -33,7 +33,7 @@ def test_demo_run_writes_everything(cli, tmp_path):
     assert "tok:ja-mecab" in results["testsets"]["demo-en-ja"]["systems"]["good"]["bleu"]["signature"]
 
     segments = pd.read_parquet(out / "segments.parquet")
-    assert len(segments) == 34 * 3 + 24 * 3 + 12 * 2 + 34 + 33 * 3
+    assert len(segments) == 34 * 3 + 24 * 3 + 12 * 2 + 34 + 33 * 3 + 33
     assert {"testset", "system", "seg_id", "doc_id", "bleu", "chrf", "chrf++", "ter"} <= set(segments.columns)
     texts = pd.read_parquet(out / "texts.parquet")
     assert {"source", "ref:A", "sys:scraped"} <= set(texts["field"])

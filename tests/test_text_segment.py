@@ -86,3 +86,18 @@ def test_seed_article_keeps_paragraphs_and_splits_multi_sentence_lines():
     # no sentence is cut inside a word and every sentence comes from one line
     assert all(any(s in line for line in lines) for s in flat)
     assert "This abscess must be liquidated.\"" in flat or "\"This abscess must be liquidated.\"" in flat
+
+
+def test_a_dateline_opening_a_paragraph_stays_with_its_sentence():
+    text = ("MADRID, 16 de marzo de 2026 (Redacción). – La Comunidad aprobó la obra. – Nadie lo esperaba.\n"
+            "Llegó tarde. – ¿Vienes?")
+    assert split_sentences(text, "es") == [
+        "MADRID, 16 de marzo de 2026 (Redacción). – La Comunidad aprobó la obra.", "– Nadie lo esperaba.",
+        "Llegó tarde.", "– ¿Vienes?"]
+
+
+def test_demo_source_paragraphs_split_back_into_its_segments():
+    """Datelines (``VALENCIA, 14 de marzo de 2026 (Redacción). –``) stay with their sentence."""
+    corpora = Path(__file__).resolve().parents[1] / "corpora" / "es-en"
+    paragraphs = (corpora / "documents" / "source.es.txt").read_text(encoding="utf-8")
+    assert split_sentences(paragraphs, "es") == (corpora / "source.es").read_text(encoding="utf-8").splitlines()

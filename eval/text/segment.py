@@ -61,6 +61,9 @@ for _abbrevs in ABBREVIATIONS.values():
 _ORDINAL_LANGS = {"de", "ru", "da", "no", "fi", "cs", "pl", "hu", "et", "lv", "lt", "sk", "sl", "hr", "tr"}
 _CJK_LANGS = {"zh", "ja"}
 
+_DASHES = "–—-"
+DATELINE_MAX = 80  # characters before the dash of a dateline
+_SENTENCE_END = re.compile(r"[.!?…]\s")
 _OPENERS = "\"'“‘„«‹([¿¡–—-"
 _CLOSERS = "\"'”’»›)]"
 _BOUNDARY = re.compile(
@@ -82,6 +85,15 @@ def _word_before(line: str, end: int) -> str:
     return line[start:end].lstrip(_OPENERS)
 
 
+def _is_dateline(before: str) -> bool:
+    """A news dateline opening its paragraph: an upper-case place, a comma, a
+    date and agency, short (``WASHINGTON, 17 de marzo de 2026 (Redacción)``)."""
+    place, comma, _ = before.strip().partition(",")
+    letters = place.replace(" ", "").replace("-", "")
+    short = len(before) <= DATELINE_MAX and not _SENTENCE_END.search(before)
+    return bool(comma) and short and letters.isalpha() and place.isupper()
+
+
 def _is_boundary(line: str, match: re.Match, lang: str) -> bool:
     """Decide whether one candidate boundary really ends a sentence."""
     following = line[match.end():]
@@ -93,6 +105,8 @@ def _is_boundary(line: str, match: re.Match, lang: str) -> bool:
     if not word:
         return True
     next_word = following.split(maxsplit=1)[0] if following.strip() else ""
+    if following[:1] in _DASHES and _is_dateline(line[:match.start()]):
+        return False  # MADRID, 16 de marzo de 2026 (Redacción). – La Comunidad ...
     if not following[:1].isalpha() and not following[:1].isdigit():
         return True  # an opening quote or dash after a full stop starts a sentence
     lowered = word.lower()
