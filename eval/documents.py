@@ -127,25 +127,37 @@ def document_warnings(ts: TestSet, documents: dict[str | None, str], name: str) 
     return [w for w in found if w]
 
 
-def alignment_quality(ts: TestSet, documents: dict[str | None, str], embed: Embed | None) -> tuple[dict[str, Any], list[bool]]:
-    """Align source segments to the output's own sentences, per document; the
-    summary for the reports and a per-segment low-confidence flag."""
-    records: list[dict[str, Any]] = []
-    segment_confidence = np.ones(len(ts))
+def align_documents(ts: TestSet, documents: dict[str | None, str], embed: Embed | None,
+                    target: str) -> list[tuple[list[int], list[str], dict[str, Any]]]:
+    """Each document split into sentences and aligned to its source rows; per
+    bead: the source rows, the document's sentences, and the record the
+    reports show (the document's text under ``target``)."""
+    beads = []
     for key, text in documents.items():
         rows = doc_rows(ts, key)
         sentences = split_sentences(text, ts.tgt_lang)
         for bead in align([ts.source[r] for r in rows], sentences, embed):
-            for s in bead.src:
-                segment_confidence[rows[s]] = bead.confidence
-            records.append({
+            src_rows = [rows[s] for s in bead.src]
+            tgt_sentences = [sentences[t] for t in bead.tgt]
+            beads.append((src_rows, tgt_sentences, {
                 "type": f"{len(bead.src)}-{len(bead.tgt)}",
                 "confidence": bead.confidence,
-                "seg_ids": [rows[s] + 1 for s in bead.src],
-                "source": " ".join(ts.source[rows[s]] for s in bead.src),
-                "hypothesis": " ".join(sentences[t] for t in bead.tgt),
-            })
-    return bead_summary(records, embed), [bool(c < LOW_CONFIDENCE) for c in segment_confidence]
+                "seg_ids": [r + 1 for r in src_rows],
+                "source": " ".join(ts.source[r] for r in src_rows),
+                target: " ".join(tgt_sentences),
+            }))
+    return beads
+
+
+def alignment_quality(ts: TestSet, documents: dict[str | None, str], embed: Embed | None) -> tuple[dict[str, Any], list[bool]]:
+    """Align source segments to the output's own sentences, per document; the
+    summary for the reports and a per-segment low-confidence flag."""
+    beads = align_documents(ts, documents, embed, "hypothesis")
+    segment_confidence = np.ones(len(ts))
+    for rows, _, record in beads:
+        segment_confidence[rows] = record["confidence"]
+    summary = bead_summary([record for *_, record in beads], embed)
+    return summary, [bool(c < LOW_CONFIDENCE) for c in segment_confidence]
 
 
 def add_document_system(ts: TestSet, name: str, path: Path, repair: bool, embed: Embed | None) -> None:

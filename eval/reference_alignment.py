@@ -22,10 +22,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .align.sentalign import align
 from .corpora.model import TestSet
-from .documents import LOW_CONFIDENCE, Embed, bead_summary, doc_rows, document_warnings, read_documents, repair_documents
-from .text.segment import sentence_joiner, split_sentences
+from .documents import (LOW_CONFIDENCE, Embed, align_documents, bead_summary, document_warnings, read_documents,
+                        repair_documents)
+from .text.segment import sentence_joiner
 
 SHOWN = 10  # dropped lines listed by number in the notes
 
@@ -53,22 +53,9 @@ def _align_reference(ts: TestSet, path: Path, repair: bool, embed: Embed | None)
     records for the report, repair counts and warnings."""
     documents, counts = repair_documents(read_documents(path, ts.doc_ids), repair)
     warnings = document_warnings(ts, documents, str(path))
-    beads, records = [], []
-    for key, text in documents.items():
-        rows = doc_rows(ts, key)
-        sentences = split_sentences(text, ts.tgt_lang)
-        for bead in align([ts.source[r] for r in rows], sentences, embed):
-            src_rows = [rows[s] for s in bead.src]
-            ref_sentences = [sentences[t] for t in bead.tgt]
-            beads.append((src_rows, ref_sentences, bead.confidence))
-            records.append({
-                "type": f"{len(bead.src)}-{len(bead.tgt)}",
-                "confidence": bead.confidence,
-                "seg_ids": [r + 1 for r in src_rows],
-                "source": " ".join(ts.source[r] for r in src_rows),
-                "reference": " ".join(ref_sentences),
-            })
-    return beads, records, counts, warnings
+    aligned = align_documents(ts, documents, embed, "reference")
+    beads = [(rows, sentences, record["confidence"]) for rows, sentences, record in aligned]
+    return beads, [record for *_, record in aligned], counts, warnings
 
 
 def align_reference_documents(ts: TestSet, references: dict[str, Path], repair: bool,

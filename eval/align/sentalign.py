@@ -381,8 +381,9 @@ def _trace(cost_rows, back_rows, lo, scorer: _Scorer, m: int) -> list[tuple[int,
     while i > 0 or j > 0:
         k = int(back_rows[i][j - lo[i]])
         a, b = (0, 1) if k == _SKIP_TARGET else _BEADS[k]
-        local = float(scorer.costs(i, a, b, np.array([j]))[0]) + (0.0 if a and b else BEAD_PRIORS[(a, b)])
-        path.append((i - a, i, j - b, j, local + (BEAD_PRIORS[(a, b)] if a and b else 0.0), local))
+        cost = float(scorer.costs(i, a, b, np.array([j]))[0]) + BEAD_PRIORS[(a, b)]
+        local = cost - BEAD_PRIORS[(a, b)] if a and b else cost  # a skip's confidence includes its prior
+        path.append((i - a, i, j - b, j, cost, local))
         i, j = i - a, j - b
     return path[::-1]
 
