@@ -22,6 +22,7 @@ from typing import Any, Mapping
 import pandas as pd
 
 from .errors import UserError
+from .wal import open_wal
 
 HISTORY_FILE = "history.sqlite"
 HISTORY_ENV = "MTEVAL_HISTORY"
@@ -91,10 +92,7 @@ class History:
         self.path = Path(path)
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, isolation_level=None)
-        conn.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn = open_wal(self.path, _BUSY_TIMEOUT_S, isolation_level=None)
         conn.executescript(_SCHEMA)
         return conn
 

@@ -15,6 +15,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .wal import open_wal
+
 _CHUNK = 900  # stay under SQLite's host-parameter limit
 
 
@@ -65,9 +67,7 @@ class StatsCache:
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             assert self.path is not None
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=60)
-            conn.execute("PRAGMA journal_mode=WAL")
+            conn = open_wal(self.path, timeout_s=60)
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("CREATE TABLE IF NOT EXISTS stats (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
             conn.execute(

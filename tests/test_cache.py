@@ -105,3 +105,20 @@ def test_warm_rerun_uses_whole_matrices(tmp_path):
         np.testing.assert_array_equal(cache.get_matrix(key), _score(_testset(), StatsCache(None)).stats[label, "strong"])
     ts.systems["literal"][0] = "changed"
     assert _score(ts, cache).computed_segments == 3
+
+
+def _open_and_write(args):
+    path, worker = args
+    cache = StatsCache(path)
+    cache.put_many([(str(worker).encode(), np.zeros(2))])
+    cache.close()
+
+
+def test_processes_opening_a_fresh_database_at_once_all_succeed(tmp_path):
+    """Switching a new file to WAL can be refused at once ("database is
+    locked") when others open it at the same moment; it must be retried."""
+    with multiprocessing.get_context("fork").Pool(8) as pool:
+        for attempt in range(40):
+            path = tmp_path / f"fresh-{attempt}.sqlite"
+            pool.map(_open_and_write, [(path, w) for w in range(8)])
+            assert len(StatsCache(path).get_many([str(w).encode() for w in range(8)])) == 8
