@@ -91,6 +91,11 @@ def _validate(results: Any, file: Path) -> None:
 
     if not isinstance(results, dict) or not isinstance(results.get("testsets"), dict):
         raise bad("testsets", "missing or not a mapping")
+    if not isinstance(results.get("complete", True), bool):
+        raise bad("complete", "not true or false")
+    planned = results.get("planned_testsets", [])
+    if not isinstance(planned, list) or not all(isinstance(name, str) for name in planned):
+        raise bad("planned_testsets", "not a list of test set names")
     for name, ts in results["testsets"].items():
         if not isinstance(ts, dict) or not isinstance(ts.get("systems"), dict):
             raise bad(f"testsets.{name}.systems", "missing or not a mapping")
@@ -114,6 +119,7 @@ class Options:
     max_drop: Mapping[str, float] = field(default_factory=dict)
     require_significance: bool = False
     allow_signature_mismatch: bool = False
+    allow_missing: bool = False
     alpha: float = stats.DEFAULT_ALPHA
     n_samples: int = stats.DEFAULT_BOOTSTRAP_SAMPLES
     seed: int | None = None
@@ -146,10 +152,25 @@ class Comparison:
     baseline: RunRecord
     findings: list[Finding]
     notes: list[str]
+    missing: list[str] = field(default_factory=list)  # test sets the current run lacks
+    allow_missing: bool = False
 
     @property
     def regressed(self) -> list[Finding]:
         return [f for f in self.findings if f.regressed]
+
+    @property
+    def failed(self) -> bool:
+        """The gate fails on a regression, or on a missing test set unless allowed."""
+        return bool(self.regressed) or bool(self.missing and not self.allow_missing)
+
+
+def missing_testsets(current: RunRecord, baseline: RunRecord) -> list[str]:
+    """Test sets of the baseline, or planned by the current run (a run that
+    stopped early records ``complete: false``), that the current run lacks."""
+    planned = current.results.get("planned_testsets") or []
+    wanted = dict.fromkeys([*baseline.testsets, *planned])
+    return [name for name in wanted if name not in current.testsets]
 
 
 def compare(current: RunRecord, baseline: RunRecord, options: Options) -> Comparison:
@@ -180,10 +201,15 @@ def compare(current: RunRecord, baseline: RunRecord, options: Options) -> Compar
             for system in systems:
                 findings.append(_judge(testset, system, metric, current, baseline, options))
     unknown = sorted(set(options.max_drop) - metrics_seen)
-    if unknown:
+    if unknown and metrics_seen:
         raise UserError(f"--max-drop names metric {unknown[0]!r}, which is not compared "
                         f"(compared: {', '.join(sorted(metrics_seen))})")
-    return Comparison(current, baseline, findings, notes)
+    missing = missing_testsets(current, baseline)
+    if current.results.get("complete") is False:
+        notes.append(f"the current run did not complete ({current.results_path} says complete: false)")
+    if missing and options.allow_missing:
+        notes.append(f"missing from the current run, not compared (--allow-missing): {', '.join(missing)}")
+    return Comparison(current, baseline, findings, notes, missing, options.allow_missing)
 
 
 def _metrics_to_compare(testset: str, current: RunRecord, baseline: RunRecord, systems: list[str],
@@ -367,6 +393,10 @@ def markdown_summary(comparison: Comparison, options: Options) -> str:
     n_bad = len(comparison.regressed)
     head = (f"❌ **{n_bad} regression{'s' if n_bad != 1 else ''}**" if n_bad
             else "✅ **No regression**")
+    if comparison.missing and not comparison.allow_missing:
+        n_missing = len(comparison.missing)
+        head = (f"{head if n_bad else '❌'} **{n_missing} test set{'s' if n_missing != 1 else ''} missing** "
+                f"from the current run: {', '.join(comparison.missing)}")
     rule = (f"a drop beyond the tolerance{' that is significant (paired bootstrap, p < ' + str(options.alpha) + ')' if options.require_significance else ''}")
     lines = [
         "## mteval check",
@@ -408,5 +438,16 @@ def junit_xml(comparison: Comparison) -> str:
                 ET.SubElement(case, "failure", message=detail, type="regression").text = detail
             else:
                 ET.SubElement(case, "system-out").text = detail
+    if comparison.missing:
+        suite = ET.SubElement(suites, "testsuite", name="missing test sets", tests=str(len(comparison.missing)),
+                              failures="0" if comparison.allow_missing else str(len(comparison.missing)),
+                              errors="0", skipped=str(len(comparison.missing)) if comparison.allow_missing else "0")
+        for testset in comparison.missing:
+            case = ET.SubElement(suite, "testcase", classname=testset, name="present")
+            detail = f"test set {testset} is in the baseline or the run's plan but not in the current run"
+            if comparison.allow_missing:
+                ET.SubElement(case, "skipped", message=detail + " (--allow-missing)")
+            else:
+                ET.SubElement(case, "failure", message=detail, type="missing").text = detail
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"

@@ -21,7 +21,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from .errors import UserError
+from .errors import UserError, file_errors
 from .wal import open_wal
 
 HISTORY_FILE = "history.sqlite"
@@ -93,7 +93,11 @@ class History:
 
     def _connect(self) -> sqlite3.Connection:
         conn = open_wal(self.path, _BUSY_TIMEOUT_S, isolation_level=None)
-        conn.executescript(_SCHEMA)
+        try:
+            conn.executescript(_SCHEMA)
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def record(self, results: Mapping[str, Any], run_dir: str | Path | None = None,
@@ -104,6 +108,11 @@ class History:
         run_row = (run_id, created, results.get("name"), config_hash(results.get("config")),
                    commit, None if run_dir is None else str(Path(run_dir).resolve()))
         score_rows = list(_score_rows(run_id, results))
+        with file_errors("the run history", self.path, f"set ${HISTORY_ENV} or 'history:' to another path, or 'off'"):
+            return self._insert(run_row, score_rows)
+
+    def _insert(self, run_row: tuple, score_rows: list[tuple]) -> str:
+        """One transaction, retried while other processes hold the database."""
         for attempt in range(_RETRIES):
             try:
                 conn = self._connect()
@@ -112,7 +121,7 @@ class History:
                     conn.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)", run_row)
                     conn.executemany("INSERT INTO scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", score_rows)
                     conn.execute("COMMIT")
-                    return run_id
+                    return run_row[0]
                 except BaseException:
                     if conn.in_transaction:
                         conn.execute("ROLLBACK")
@@ -121,7 +130,7 @@ class History:
                     conn.close()
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc) or attempt == _RETRIES - 1:
-                    raise UserError(f"{self.path}: cannot write the run history ({exc})") from None
+                    raise
                 time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
         raise AssertionError("unreachable")
 

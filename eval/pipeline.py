@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 from .config import RunConfig, metric_specs
 from .corpora.model import TestSet
+from .errors import UserError
 from .results import Run
 from .scoring import build_metrics, score_testset
 from .store import StatsCache, default_cache_dir
@@ -48,21 +49,49 @@ def run_config(
     out_dir: Path | None = None,
     jobs: int | None = None,
     significance: Callable[[Run, Any], None] | None = None,
+    config_file: Path | None = None,
 ) -> tuple[Run, Path]:
+    """Score every test set into the run directory, write its HTML report, then
+    record the run in the history: a history that cannot be written costs
+    neither the results nor the report (its error says where they are)."""
+    from .report.html import write_html_report
+
+    run, out = score_config(config, base, out_dir, jobs, significance, config_file)
+    write_html_report(out)
+    try:
+        record_history(run, out, config.history, base)
+    except UserError as exc:
+        raise UserError(f"{exc} (the results and the report are written: {out})") from None
+    return run, out
+
+
+def score_config(
+    config: RunConfig,
+    base: Path,
+    out_dir: Path | None = None,
+    jobs: int | None = None,
+    significance: Callable[[Run, Any], None] | None = None,
+    config_file: Path | None = None,
+) -> tuple[Run, Path]:
+    """Score the config's test sets one by one, writing the run directory after
+    each, so a run that stops early keeps (and marks incomplete) what it did."""
     from .prepare import load_prepared
     from .report.write import write_run
 
     out = (Path(out_dir) if out_dir else base / (config.output or f"../reports/{config.name}")).resolve()
     cache = open_cache(config.cache, base)
-    run = Run(config.name, config.model_dump(mode="json"))
+    run = Run(config.name, config.model_dump(mode="json"), planned=[spec.name for spec in config.testsets])
     try:
-        for spec in config.testsets:
+        for index, spec in enumerate(config.testsets):
             testset = load_prepared(spec, base)
+            if not testset.systems:
+                where = f"{config_file}: " if config_file else ""
+                raise UserError(f"{where}testsets.{index} ({spec.name!r}): no system outputs to score; "
+                                f"give them under 'systems'")
             evaluate(run, testset, spec.metrics or config.metrics, config.engine, cache, jobs or config.jobs, significance)
             write_run(run, out)
     finally:
         cache.close()
-    record_history(run, out, config.history, base)
     return run, out
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -30,9 +31,20 @@ class Run:
 
     name: str
     config: dict[str, Any]
+    planned: list[str] | None = None  # test sets the run means to score (None: those it has)
     scored: list[ScoredTestSet] = field(default_factory=list)
     entries: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)  # tells this run's files from another's
+
+    @property
+    def planned_testsets(self) -> list[str]:
+        return list(self.planned) if self.planned is not None else [s.testset.name for s in self.scored]
+
+    @property
+    def complete(self) -> bool:
+        """Every planned test set is scored (False in a run that stopped early)."""
+        return set(self.planned_testsets) <= set(self.entries)
 
     def add(self, scored: ScoredTestSet) -> None:
         self.scored.append(scored)
@@ -64,6 +76,9 @@ class Run:
         return {
             "name": self.name,
             "created": self.created,
+            "run_uid": self.uid,
+            "complete": self.complete,
+            "planned_testsets": self.planned_testsets,
             "mteval_version": __version__,
             "config": self.config,
             "testsets": testsets,

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from .errors import file_errors
 from .wal import open_wal
 
 _CHUNK = 900  # stay under SQLite's host-parameter limit
@@ -64,15 +65,21 @@ class StatsCache:
         self.path = Path(path) if path else None
         self._conn: sqlite3.Connection | None = None
 
+    def _errors(self):
+        """A cache that cannot be opened or read (read-only folder, a text file,
+        a damaged database) is one line naming it, never a traceback."""
+        return file_errors("the statistics cache", self.path,
+                           "give another path with --cache (cache: in a config), or 'off'")
+
     def _db(self) -> sqlite3.Connection:
         if self._conn is None:
             assert self.path is not None
-            conn = open_wal(self.path, timeout_s=60)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("CREATE TABLE IF NOT EXISTS stats (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS matrices (key BLOB PRIMARY KEY, n_stats INTEGER NOT NULL, value BLOB NOT NULL) WITHOUT ROWID"
-            )
+            with self._errors():
+                conn = open_wal(self.path, timeout_s=60)
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("CREATE TABLE IF NOT EXISTS stats (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+                conn.execute("CREATE TABLE IF NOT EXISTS matrices "
+                             "(key BLOB PRIMARY KEY, n_stats INTEGER NOT NULL, value BLOB NOT NULL) WITHOUT ROWID")
             self._conn = conn
         return self._conn
 
@@ -82,11 +89,12 @@ class StatsCache:
         db = self._db()
         found: dict[bytes, np.ndarray] = {}
         unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), _CHUNK):
-            chunk = unique[start : start + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for key, value in db.execute(f"SELECT key, value FROM stats WHERE key IN ({marks})", chunk):
-                found[key] = np.frombuffer(value, dtype=np.float64)
+        with self._errors():
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                for key, value in db.execute(f"SELECT key, value FROM stats WHERE key IN ({marks})", chunk):
+                    found[key] = np.frombuffer(value, dtype=np.float64)
         return found
 
     def put_many(self, items: Iterable[tuple[bytes, np.ndarray]]) -> None:
@@ -94,20 +102,23 @@ class StatsCache:
             return
         db = self._db()
         rows = [(k, np.ascontiguousarray(v, dtype=np.float64).tobytes()) for k, v in items]
-        with db:
+        with self._errors(), db:
             db.executemany("INSERT OR REPLACE INTO stats (key, value) VALUES (?, ?)", rows)
 
     def get_matrix(self, key: bytes) -> np.ndarray | None:
         if self.path is None:
             return None
-        row = self._db().execute("SELECT n_stats, value FROM matrices WHERE key = ?", (key,)).fetchone()
+        db = self._db()
+        with self._errors():
+            row = db.execute("SELECT n_stats, value FROM matrices WHERE key = ?", (key,)).fetchone()
         return None if row is None else np.frombuffer(row[1], dtype=np.float64).reshape(-1, row[0])
 
     def put_matrix(self, key: bytes, matrix: np.ndarray) -> None:
         if self.path is None:
             return
         matrix = np.ascontiguousarray(matrix, dtype=np.float64)
-        with self._db() as db:
+        db = self._db()
+        with self._errors(), db:
             db.execute("INSERT OR REPLACE INTO matrices (key, n_stats, value) VALUES (?, ?, ?)",
                        (key, matrix.shape[1], matrix.tobytes()))
 

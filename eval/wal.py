@@ -29,3 +29,6 @@ def open_wal(path: Path, timeout_s: float, **connect_args: Any) -> sqlite3.Conne
                 conn.close()
                 raise
             time.sleep(random.uniform(0.01, 0.1))
+        except BaseException:  # not a database, or a damaged one
+            conn.close()
+            raise

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..atomic import write_text
 from ..check import Options, compare, junit_xml, load_run, markdown_summary
-from ..errors import UserError
+from ..errors import UserError, file_errors
 from ..stats import DEFAULT_ALPHA, DEFAULT_BOOTSTRAP_SAMPLES
 
 
@@ -25,6 +25,9 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, help="resampling seed (default: $SACREBLEU_SEED or 12345)")
     p.add_argument("--allow-signature-mismatch", action="store_true",
                    help="compare even when metric signatures differ")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="pass even when the current run lacks test sets of the baseline or of its own plan "
+                        "(a run that stopped early); they are listed either way")
     p.add_argument("--summary", type=Path, metavar="FILE.md", help="write a Markdown summary (PR comment)")
     p.add_argument("--junit", type=Path, metavar="FILE.xml", help="write JUnit XML, one test case per system x metric")
     p.set_defaults(func=run_check)
@@ -54,6 +57,7 @@ def run_check(args) -> int:
         max_drop=parse_max_drop(args.max_drop),
         require_significance=args.require_significance,
         allow_signature_mismatch=args.allow_signature_mismatch,
+        allow_missing=args.allow_missing,
         alpha=args.alpha,
         n_samples=args.bootstrap_n,
         seed=args.seed,
@@ -63,8 +67,10 @@ def run_check(args) -> int:
     comparison = compare(current, baseline, options)
     summary = markdown_summary(comparison, options)
     if args.summary:
-        write_text(args.summary, summary)
+        with file_errors("the summary", args.summary):
+            write_text(args.summary, summary)
     if args.junit:
-        write_text(args.junit, junit_xml(comparison))
+        with file_errors("the JUnit report", args.junit):
+            write_text(args.junit, junit_xml(comparison))
     sys.stdout.write(summary)
-    return 1 if comparison.regressed else 0
+    return 1 if comparison.failed else 0

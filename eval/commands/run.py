@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ..config import SignificanceSpec, load_config
 from ..pipeline import run_config
-from ..report.html import write_html_report
+from ..report.leaderboard import leaderboard_markdown
+from ..report.write import REPORT_FILE
 from ..significance import significance_hook
 
 
@@ -20,8 +21,8 @@ def register(subparsers) -> None:
 
 def run_run(args) -> int:
     config, base = load_config(args.config)
-    run, out = run_config(config, base, args.out, args.jobs, significance_hook(config.significance or SignificanceSpec()))
-    html = write_html_report(out)
-    sys.stdout.write((out / "leaderboard.md").read_text(encoding="utf-8"))
-    sys.stdout.write(f"\nwrote {out} (report: {html})\n")
+    run, out = run_config(config, base, args.out, args.jobs, significance_hook(config.significance or SignificanceSpec()),
+                          args.config)
+    sys.stdout.write(leaderboard_markdown(run))
+    sys.stdout.write(f"\nwrote {out} (report: {out / REPORT_FILE})\n")
     return 0

@@ -86,15 +86,16 @@ def run_score(args) -> int:
         evaluate(run, testset, entries, args.engine, cache, args.jobs, hook)
     finally:
         cache.close()
-    if args.out:
-        from ..report.write import write_run
-
-        write_run(run, args.out)
     if args.format == "json":
         json.dump(score_json(run), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(score_table(run))
+    if args.out:  # after the scores are shown, so an unwritable folder costs no work
+        from ..report.write import write_run
+
+        sys.stdout.flush()
+        write_run(run, args.out)
     return 0
 
 

@@ -6,15 +6,18 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from ..atomic import write_text
+from ..errors import file_errors
 from .html_data import report_data
+from .write import REPORT_FILE
 
-REPORT_FILE = "report.html"
 _TEMPLATES = ("report.html", "report.css", "report.js")
+_MARKER = re.compile(r"\{\{\w+\}\}")
 # Characters that could end the <script> element or confuse an HTML parser are
 # written as JSON escapes, which JSON.parse turns back into the same text.
 _SCRIPT_SAFE = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
@@ -49,13 +52,15 @@ def render_html(data: dict[str, Any]) -> str:
         "{{script}}": script,
         "{{data}}": embed_json(data),
     }
-    for marker, value in parts.items():
-        page = page.replace(marker, value, 1)
-    return page
+    # One pass over the template: a value holding a marker (a run named
+    # "{{data}}") is never substituted again.
+    return _MARKER.sub(lambda m: parts.get(m.group(0), m.group(0)), page)
 
 
 def write_html_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write the report of the run in ``run_dir`` to ``out`` (default RUN_DIR/report.html)."""
     target = Path(out) if out is not None else Path(run_dir) / REPORT_FILE
-    write_text(target, render_html(report_data(run_dir)))
+    page = render_html(report_data(run_dir))
+    with file_errors("the report", target):
+        write_text(target, page)
     return target

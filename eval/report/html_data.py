@@ -14,7 +14,8 @@ import pandas as pd
 from .. import check, stats
 from .html_buckets import frequency_buckets, group_scores, length_buckets
 from .system import looks_untranslated
-from .write import safe_name
+from ..errors import UserError
+from .names import safe_name
 
 # results.json keys other workers add (run level or test-set level), shown as notes.
 NOTE_KEYS = ("repairs", "alignment", "reference_alignment", "notes")
@@ -43,7 +44,12 @@ def report_data(run_dir: str | Path) -> dict[str, Any]:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
-    return pd.read_parquet(path) if path.exists() else pd.DataFrame()
+    if not path.exists():
+        return pd.DataFrame()
+    try:
+        return pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several unrelated types
+        raise UserError(f"{path}: unreadable run file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
 
 
 def _testset(run: check.RunRecord, name: str, segments: pd.DataFrame, texts: pd.DataFrame) -> dict[str, Any]:
@@ -74,8 +80,8 @@ def _testset(run: check.RunRecord, name: str, segments: pd.DataFrame, texts: pd.
         "text": text,
         "docs": docs,
         "domains": domains,
-        "flags": _flags(run.folder, name, systems, seg, text, n),
-        "statistics": _statistics(run.folder, name, systems),
+        "flags": _flags(run.folder, info, name, systems, seg, text, n),
+        "statistics": _statistics(run.folder, info, name, systems),
         "alpha": stats.DEFAULT_ALPHA,
         "test": _pairwise_test(run)[0],
     }
@@ -139,32 +145,37 @@ def _signature(info: dict, systems: list[str], metric: str) -> str:
     return ""
 
 
-def _system_json(folder: Path, name: str, system: str) -> dict | None:
-    path = folder / "systems" / safe_name(name) / f"{safe_name(system)}.json"
+def _system_json(folder: Path, info: dict, name: str, system: str) -> dict | None:
+    """The system's report: at the path results.json records, else (runs
+    written before it did) at the readable name."""
+    stem = (info.get("system_reports") or {}).get(system)
+    if not isinstance(stem, str) or ".." in Path(stem).parts or Path(stem).is_absolute():
+        stem = f"systems/{safe_name(name)}/{safe_name(system)}"
+    path = folder / f"{stem}.json"
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def _statistics(folder: Path, name: str, systems: list[str]) -> dict[str, Any]:
+def _statistics(folder: Path, info: dict, name: str, systems: list[str]) -> dict[str, Any]:
     """Output statistics from the per-system reports (systems/TESTSET/SYSTEM.json)."""
     out = {}
     for system in systems:
-        report = _system_json(folder, name, system)
+        report = _system_json(folder, info, name, system)
         if report and isinstance(report.get("statistics"), dict):
             out[system] = report["statistics"]
     return out
 
 
-def _flags(folder: Path, name: str, systems: list[str], seg: pd.DataFrame, text: dict, n: int) -> dict[str, dict]:
+def _flags(folder: Path, info: dict, name: str, systems: list[str], seg: pd.DataFrame, text: dict, n: int) -> dict[str, dict]:
     """Flagged segments: {flag: {system: [0-based segment indices]}}. Empty and
     untranslated lines come from the per-system reports (or are recomputed);
     other flags from boolean ``flag:NAME`` columns of segments.parquet."""
     flags: dict[str, dict[str, list[int]]] = {"empty": {}, "untranslated": {}}
     ref = next(iter(text["refs"].values()), [""] * n)
     for system in systems:
-        st = (_system_json(folder, name, system) or {}).get("statistics") or {}
+        st = (_system_json(folder, info, name, system) or {}).get("statistics") or {}
         hyps = text["sys"][system]
         empty = st.get("empty_lines")
         if empty is None:

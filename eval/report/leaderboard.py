@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..results import Run
-from .markdown import table
+from .markdown import code, table, text
 
 
 def leaderboard(run: Run) -> pd.DataFrame:
@@ -30,7 +30,7 @@ def leaderboard(run: Run) -> pd.DataFrame:
 
 def leaderboard_markdown(run: Run) -> str:
     board = leaderboard(run)
-    parts = [f"# {run.name}\n"]
+    parts = [f"# {text(run.name)}\n"]
     for scored in run.scored:
         name = scored.testset.name
         labels = list(scored.metrics)
@@ -43,11 +43,11 @@ def leaderboard_markdown(run: Run) -> str:
                 cells.append(_score_cell(entry))
             rows.append(cells)
         arrows = [f"{l} {'↑' if scored.metrics[l].higher_is_better else '↓'}" for l in labels]
-        parts.append(f"\n## {name} ({scored.testset.langs}, {len(scored.testset)} segments)\n\n")
+        parts.append(f"\n## {text(name)} ({text(scored.testset.langs)}, {len(scored.testset)} segments)\n\n")
         parts.append(table(["#", "system", *arrows], rows))
         if any("ci" in e or "cluster" in e for m in run.entries[name].values() for e in m.values()):
             parts.append("\n± half-width of the 95% bootstrap confidence interval; (n) significance cluster, 1 = top.\n")
-        parts.append("\n" + "\n".join(f"- `{l}`: `{scored.signatures[l]}`" for l in labels) + "\n")
+        parts.append("\n" + "\n".join(f"- {code(l)}: {code(scored.signatures[l])}" for l in labels) + "\n")
     return "".join(parts)
 
 

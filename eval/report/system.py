@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..scoring import ScoredTestSet
-from .markdown import table
+from .markdown import table, text
 
 # Scripts written without spaces: count characters, not words.
 _UNSPACED = {"zh", "ja", "th", "lo", "km", "my"}
@@ -109,7 +109,7 @@ def system_markdown(report: dict[str, Any]) -> str:
     worst_rows = [[w["seg_id"], w["doc_id"] or "", w["score"], w["source"], w["reference"], w["hypothesis"]] for w in worst["segments"]]
     ratio = f"{st['length_ratio']:.3f}" if st["length_ratio"] is not None else "n/a"
     return (
-        f"# {report['system']} on {report['testset']} ({report['langs']})\n\n"
+        f"# {text(report['system'])} on {text(report['testset'])} ({text(report['langs'])})\n\n"
         "## Scores\n\n"
         + table(["metric", "score", "95% CI", "p (vs baseline)", "cluster", "signature"], score_rows)
         + "\n## Output statistics\n\n"
@@ -117,7 +117,7 @@ def system_markdown(report: dict[str, Any]) -> str:
         f"- length ratio (hypothesis/reference, {st['length_unit']}): {ratio} ({st['hyp_length']}/{st['ref_length']})\n"
         f"- empty lines: {_lines(st['empty_lines'])}\n"
         f"- untranslated lines (copied source): {_lines(st['untranslated_lines'])}\n"
-        f"\n## Worst {len(worst_rows)} segments by {worst['metric']}\n\n"
+        f"\n## Worst {len(worst_rows)} segments by {text(worst['metric'])}\n\n"
         + table(["seg", "doc", worst["metric"], "source", "reference", "hypothesis"], worst_rows)
     )
 
