@@ -32,6 +32,9 @@ def file_errors(what: str, path: str | Path | None, hint: str = "") -> Iterator[
     except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
         raise UserError(f"{path}: {what} is not a readable SQLite database ({exc}); "
                         f"move it away or give another path") from None
+    except (FileExistsError, NotADirectoryError) as exc:  # mkdir of a folder where a file is
+        where = exc.filename if exc.filename else path
+        raise UserError(f"{where}: cannot write {what} (a file is in the way of a folder: {exc.strerror}){hint}") from None
     except OSError as exc:
         where = exc.filename if exc.filename else path
         raise UserError(f"{where}: cannot write {what} ({exc.strerror or exc}){hint}") from None
