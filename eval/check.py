@@ -23,6 +23,7 @@ import numpy as np
 from . import stats
 from .errors import UserError
 from .metrics.base import MeanScoreMetric
+from .report.markdown import text
 
 RESULTS_FILE = "results.json"
 
@@ -396,7 +397,7 @@ def markdown_summary(comparison: Comparison, options: Options) -> str:
     if comparison.missing and not comparison.allow_missing:
         n_missing = len(comparison.missing)
         head = (f"{head if n_bad else '❌'} **{n_missing} test set{'s' if n_missing != 1 else ''} missing** "
-                f"from the current run: {', '.join(comparison.missing)}")
+                f"from the current run: {text(', '.join(comparison.missing))}")
     rule = (f"a drop beyond the tolerance{' that is significant (paired bootstrap, p < ' + str(options.alpha) + ')' if options.require_significance else ''}")
     lines = [
         "## mteval check",
@@ -412,10 +413,10 @@ def markdown_summary(comparison: Comparison, options: Options) -> str:
         p = "–" if f.p_value is None else f"{f.p_value:.4f}"
         direction = "" if f.higher_is_better else " (lower is better)"
         verdict = f"❌ {f.verdict}" if f.regressed else f.verdict
-        lines.append(f"| {f.testset} | {f.system} | {f.metric}{direction} | {_fmt(f.baseline)} | "
+        lines.append(f"| {text(f.testset)} | {text(f.system)} | {text(f.metric)}{direction} | {_fmt(f.baseline)} | "
                      f"{_fmt(f.current)} | {_fmt(f.delta, sign=True)} | {ci} | {p} | {_fmt(f.tolerance)} | {verdict} |")
     if comparison.notes:
-        lines += ["", *[f"- {note}" for note in comparison.notes]]
+        lines += ["", *[f"- {text(note)}" for note in comparison.notes]]
     return "\n".join(lines) + "\n"
 
 

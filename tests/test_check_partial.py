@@ -130,3 +130,34 @@ def test_gate_fails_on_a_killed_run(cli, tmp_path):
     assert code == 1
     missing = [ts for ts in (*NAMES, "last") if ts not in scored]
     assert ", ".join(missing) in summary
+
+
+def test_summary_unwritable(cli, runs):
+    baseline, _ = runs
+    code, _, err = cli("check", baseline, "--baseline", baseline, "--summary", "/proc/mteval/s.md")
+    assert code == 2 and len(err.strip().splitlines()) == 1 and "/proc/mteval" in err and "Traceback" not in err
+
+
+def test_malformed_completion_fields(cli, runs, tmp_path):
+    baseline, _ = runs
+    for key, value, needle in (("complete", "yes", "complete: not true or false"),
+                               ("planned_testsets", "t1", "planned_testsets: not a list")):
+        results = json.loads((baseline / "results.json").read_text())
+        results[key] = value
+        bad = tmp_path / f"{key}.json"
+        bad.write_text(json.dumps(results))
+        code, _, err = cli("check", bad, "--baseline", baseline)
+        assert code == 2 and needle in err and str(bad) in err, err
+
+
+def test_summary_shows_names_as_text(cli, runs, tmp_path):
+    """A system named like HTML stays text in the pull-request comment."""
+    baseline, _ = runs
+    results = json.loads((baseline / "results.json").read_text())
+    for ts in results["testsets"].values():
+        ts["systems"] = {"<img src=x onerror=alert(1)>": ts["systems"]["strong"]}
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps(results))
+    code, out, _ = cli("check", hostile, "--baseline", hostile)
+    assert code == 0 and "\\<img src=x onerror=alert(1)\\>" in out
+    assert "<img" not in out.replace("\\<img", ""), "no unescaped tag"
