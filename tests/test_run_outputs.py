@@ -124,17 +124,26 @@ def test_config_cache_unwritable(cli, tmp_path):
     one_line(*cli("run", path, "--out", tmp_path / "out")[::2], "/proc/mteval-cache", "statistics cache")
 
 
-def test_home_that_cannot_hold_a_cache(tmp_path):
+@pytest.mark.parametrize("command", ["score", "run"])
+def test_home_that_cannot_hold_a_cache(tmp_path, command):
     """The default cache and history live under $HOME; a HOME where nothing can
-    be created is one line, not a traceback (a subprocess: HOME is read at start)."""
+    be created is one line, not a traceback (a subprocess: HOME is read at
+    start). ``run`` turns the cache off, so the history fails, after the report."""
     home = tmp_path / "home"
     home.write_text("a file, not a folder")
     env = {k: v for k, v in os.environ.items() if k not in ("MTEVAL_CACHE", "MTEVAL_HISTORY", "XDG_CACHE_HOME")}
     env.update(HOME=str(home), PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-m", "eval.cli", "score", "--refs", str(ES / "ref.A.en"),
-                           "--hyps", str(ES / "hyp.strong.en"), "-l", "es-en", "-m", "bleu"],
+    if command == "score":
+        argv = ["score", "--refs", str(ES / "ref.A.en"), "--hyps", str(ES / "hyp.strong.en"), "-l", "es-en", "-m", "bleu"]
+        needle = "statistics cache"
+    else:
+        argv = ["run", str(config(tmp_path, extra="cache: 'off'\n")), "--out", str(tmp_path / "out")]
+        needle = "run history"
+    done = subprocess.run([sys.executable, "-m", "eval.cli", *argv],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    one_line(done.returncode, done.stderr, home, "statistics cache")
+    one_line(done.returncode, done.stderr, home, needle)
+    if command == "run":
+        assert (tmp_path / "out" / "report.html").exists() and (tmp_path / "out" / "results.json").exists()
 
 
 @pytest.mark.parametrize("damage", ["text file", "damaged database"])
