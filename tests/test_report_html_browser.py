@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPORA
-from test_report_html import demo_config
 
 from eval.report.html import write_html_report
 
@@ -62,12 +61,8 @@ class Page:
 
 
 @pytest.fixture(scope="module")
-def demo_report(tmp_path_factory) -> Path:
-    from eval.cli import main
-
-    tmp = tmp_path_factory.mktemp("demo-browser")
-    assert main(["run", str(demo_config(tmp)), "--out", str(tmp / "run")]) == 0
-    return write_html_report(tmp / "run")
+def demo_report(demo_run) -> Path:
+    return write_html_report(demo_run.path)
 
 
 @pytest.fixture(scope="module")
