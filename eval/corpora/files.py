@@ -45,12 +45,11 @@ def open_regular(path: str | Path) -> BinaryIO:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
         raise _cannot_read(path, exc) from None
-    fh = os.fdopen(fd, "rb")
     mode = os.fstat(fd).st_mode
     if not stat.S_ISREG(mode):
-        fh.close()
+        os.close(fd)
         raise _not_a_regular_file(path, mode)
-    return fh
+    return os.fdopen(fd, "rb")
 
 
 def is_folder(path: str | Path) -> bool:
