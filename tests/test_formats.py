@@ -228,3 +228,12 @@ def test_hf_missing_local_path_is_not_found_not_offline(tmp_path, network_watch,
     with pytest.raises(UserError, match="file not found") as err:
         load_testset(spec, tmp_path)
     assert "network" not in str(err.value) and network_watch == []
+
+
+def test_a_column_may_serve_twice(tmp_path):
+    path = tmp_path / "d.jsonl"
+    path.write_text('{"src": "a", "ref": "b"}\n{"src": "c", "ref": "d"}\n', encoding="utf-8")
+    spec = TestSetSpec(name="t", langs="es-en", format="jsonl", path=str(path),
+                       columns={"source": "src", "references": {"A": "ref"}, "systems": {"copy": "ref"}})
+    ts = load_testset(spec, tmp_path)
+    assert ts.references["A"] == ts.systems["copy"] == ["b", "d"]

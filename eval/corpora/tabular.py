@@ -51,7 +51,7 @@ def rows_to_testset(
     name: str, src_lang: str, tgt_lang: str, rows: Iterable[tuple[str, dict[str, Any]]], columns: Columns, where: str
 ) -> TestSet:
     """``rows`` yields (location, row) pairs; location names a line for errors."""
-    wanted = columns.all()
+    wanted = list(dict.fromkeys(columns.all()))  # a column may serve twice (e.g. doc_id and domain)
     values: dict[str, list[str]] = {c: [] for c in wanted}
     for location, row in rows:
         for col in wanted:
