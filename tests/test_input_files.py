@@ -123,8 +123,21 @@ def test_folder_given_as_a_file(cli, tmp_path):
     _fails(cli, _score_args(tmp_path), tmp_path, "is a directory")
 
 
-def test_device_is_refused_before_reading(cli):
-    _fails(cli, _score_args("/dev/zero"), "/dev/zero", "character device", "not a regular file")
+def _cap_memory():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+
+def test_device_is_refused_before_reading():
+    """In a child with 3 GB of address space: reading /dev/zero must never
+    start, and if it did, the child (not the machine) runs out of memory."""
+    proc = subprocess.run([sys.executable, "-m", "eval.cli", *map(str, _score_args("/dev/zero"))], cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=120,
+                          preexec_fn=_cap_memory)
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert "/dev/zero: is a character device, not a regular file" in lines[0]
 
 
 class _Hang(Exception):
