@@ -291,3 +291,13 @@ def _doc_config(folder, documents):
                       f"systems: {{s: {documents}}}}}\nmetrics: [bleu]\ncache: 'off'\nhistory: 'off'\n")
     os.chmod(config, 0o644)
     return config
+
+
+def test_config_on_one_long_line_is_not_line_bounded(cli, tmp_path):
+    """A config may be JSON on one line; only inputs have the line bound."""
+    testset = {"name": "t", "langs": "es-en", "source": str(ES / "source.es"), "references": str(ES / "ref.A.en"),
+               "systems": {"s": str(ES / "hyp.strong.en")}, "label": "x" * MAX_LINE_BYTES}
+    config = tmp_path / "c.yaml"
+    config.write_text(json.dumps({"name": "x", "testsets": [testset], "metrics": ["bleu"]}), encoding="utf-8")
+    _, _, err = cli("run", config, "--out", tmp_path / "out")
+    assert "longer than the limit" not in err and "label" in err  # reaches schema validation

@@ -82,15 +82,15 @@ def read_bytes(path: str | Path) -> bytes:
             raise UserError(f"{path}: too large to read into memory") from None
 
 
-def check_line_lengths(data: bytes, path: str | Path) -> None:
-    """Refuse a line longer than MAX_LINE_BYTES, naming its number."""
-    if len(data) <= MAX_LINE_BYTES:
+def check_line_lengths(data: bytes, path: str | Path, limit: int = MAX_LINE_BYTES) -> None:
+    """Refuse a line longer than ``limit`` bytes, naming its number."""
+    if len(data) <= limit:
         return
     for lineno, line in enumerate(data.split(b"\n"), 1):
-        if len(line) > MAX_LINE_BYTES:
+        if len(line) > limit:
             raise UserError(
                 f"{path}:{lineno}: line of {len(line):,} bytes is longer than the limit of "
-                f"{MAX_LINE_BYTES:,} (1 MiB); is this a text file with one segment per line?"
+                f"{limit:,}; is this a text file with one segment per line?"
             )
 
 
@@ -113,11 +113,13 @@ def decode_utf8(data: bytes, path: str | Path) -> str:
         ) from None
 
 
-def read_text(path: str | Path) -> str:
-    """A whole UTF-8 text file with lines of at most MAX_LINE_BYTES; empty
-    files (or a byte-order mark alone) are an error: nothing to evaluate."""
+def read_text(path: str | Path, max_line_bytes: int | None = MAX_LINE_BYTES) -> str:
+    """A whole UTF-8 text file with lines of at most ``max_line_bytes`` (None:
+    unbounded, for a config that may be JSON on one line); empty files (or a
+    byte-order mark alone) are an error: nothing to evaluate."""
     data = read_bytes(path)
-    check_line_lengths(data, path)
+    if max_line_bytes is not None:
+        check_line_lengths(data, path, max_line_bytes)
     text = decode_utf8(data, path)
     if not text.removeprefix(BOM).strip():
         raise UserError(f"{path}: file is empty")
