@@ -73,7 +73,7 @@ def _spec(tmp_path, **kwargs):
     return TestSetSpec(name="t", langs="es-en", **kwargs)
 
 
-def test_bom_in_text_tsv_jsonl_and_xml_loaders(tmp_path):
+def test_bom_in_text_tsv_jsonl_and_xml_loaders(tmp_path, capsys):
     source, ref = read_lines(ES / "source.es"), read_lines(ES / "ref.A.en")
     _with_bom(ES / "hyp.strong.en", tmp_path / "hyp.strong.en")
     ts = load_testset(_spec(tmp_path, source=str(ES / "source.es"), references={"A": str(ES / "ref.A.en")},
@@ -99,6 +99,13 @@ def test_bom_in_text_tsv_jsonl_and_xml_loaders(tmp_path):
                           tmp_path)
         assert ts.source == source and ts.references["A"] == ref
         assert ts.notes["notes"] == [ts.notes["notes"][0]] and "no " in ts.notes["notes"][0] and str(path) in ts.notes["notes"][0]
+    # WMT XML: the mark is XML's own encoding signature, outside every <seg>
+    xml = tmp_path / "t.xml"
+    xml.write_text(BOM + '<dataset><doc id="d"><src lang="es"><p><seg id="1">uno</seg></p></src>'
+                   '<ref translator="A"><p><seg id="1">one</seg></p></ref></doc></dataset>', encoding="utf-8")
+    ts = load_testset(_spec(tmp_path, format="wmt-xml", path=str(xml)), tmp_path)
+    assert ts.source == ["uno"] and ts.references == {"A": ["one"]}
+    assert capsys.readouterr().err.count("byte-order mark") == 4  # text, plain TSV, headed TSV, JSONL: once each
 
 
 def test_config_file_with_bom_still_reads(cli, tmp_path):
