@@ -14,6 +14,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sacrebleu.metrics import BLEU, CHRF
 
 from conftest import CORPORA, ROOT, wmt22_txt
@@ -203,6 +205,21 @@ def test_line_longer_than_the_limit_names_file_and_line(cli, tmp_path):
     fits = tmp_path / "fits.en"
     fits.write_bytes(b"x" * MAX_LINE_BYTES + b"\n")
     assert read_lines(fits) == ["x" * MAX_LINE_BYTES]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([b"a", b"\xc3\xa9", b"\n"]), max_size=80).map(b"".join), st.integers(1, 12))
+def test_line_check_finds_the_first_long_line(data, limit):
+    """The block-skipping check agrees with measuring every line."""
+    from eval.corpora.files import check_line_lengths
+
+    first = next((n for n, line in enumerate(data.split(b"\n"), 1) if len(line) > limit), None)
+    try:
+        check_line_lengths(data, "f", limit)
+        found = None
+    except UserError as exc:
+        found = int(str(exc).split(":")[1])
+    assert found == first
 
 
 def test_line_bound_holds_in_every_line_based_loader(tmp_path):
