@@ -299,12 +299,22 @@ def test_unreadable_file_and_file_in_unreadable_folder(shared_tmp):
         (unreadable, ["score", "--refs", ES / "ref.A.en", "--hyps", unreadable, "--langs", "es-en", "--cache", "off"]),
         (inside, ["run", config, "--out", shared_tmp / "out"]),
         (locked, ["run", _doc_config(shared_tmp, locked), "--out", shared_tmp / "out2"]),
+        (locked, ["run", _glob_config(shared_tmp, locked), "--out", shared_tmp / "out3"]),
     ]
     for path, args in runs:
         proc = _as_unprivileged(args, shared_tmp)
         lines = proc.stderr.strip().splitlines()
         assert proc.returncode == 2 and len(lines) == 1, proc.stderr
         assert f"{path}: cannot read (Permission denied)" in lines[0], lines[0]
+
+
+def _glob_config(folder, systems):
+    """Systems found by a glob in a folder that cannot be listed."""
+    config = folder / "glob.yaml"
+    config.write_text(f"name: z\ntestsets:\n  - {{name: t, langs: es-en, source: {ES / 'source.es'}, references: "
+                      f"{ES / 'ref.A.en'}, systems: '{systems}/*.en'}}\nmetrics: [bleu]\ncache: 'off'\nhistory: 'off'\n")
+    os.chmod(config, 0o644)
+    return config
 
 
 def _doc_config(folder, documents):
