@@ -172,7 +172,7 @@ def test_wmt_xml_well_formed_still_loads(tmp_path):
 # ---- JSONL / HF cells: text, never a stringified structure ----
 
 @pytest.mark.parametrize(("cell", "kind"), [(["a", "b"], "a list"), ({"text": "a"}, "an object"), (True, "a boolean"),
-                                            (1.5, "a number with a fraction")])
+                                            (1.5, "a decimal number")])
 def test_jsonl_structured_cells_are_refused(tmp_path, cell, kind):
     path = tmp_path / "d.jsonl"
     path.write_text(json.dumps({"src": "a", "ref": "b"}) + "\n" + json.dumps({"src": "c", "ref": cell}) + "\n", encoding="utf-8")

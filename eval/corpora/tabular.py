@@ -34,7 +34,7 @@ class Columns:
 
 def _cell_text(cell: Any, location: str, column: str) -> str:
     """A cell as segment text. Strings and whole numbers (ids) are taken as
-    they are and null is empty; a list, object, boolean or fraction has no
+    they are and null is empty; a list, object, boolean or decimal number has no
     single right text, so it is refused rather than stringified."""
     if cell is None:
         return ""
@@ -42,7 +42,7 @@ def _cell_text(cell: Any, location: str, column: str) -> str:
         return cell.rstrip()
     if isinstance(cell, int) and not isinstance(cell, bool):
         return str(cell)
-    kind = {dict: "an object", list: "a list", bool: "a boolean", float: "a number with a fraction"}.get(
+    kind = {dict: "an object", list: "a list", bool: "a boolean", float: "a decimal number"}.get(
         type(cell), type(cell).__name__)
     raise UserError(f"{location}: column {column!r} holds {kind}, expected text")
 
