@@ -182,7 +182,7 @@ def load_config(path: str | Path) -> tuple[RunConfig, Path]:
     from .corpora.files import read_text
 
     path = Path(path)
-    text = read_text(path)
+    text = read_text(path, max_line_bytes=None)  # JSON on one line is a valid config
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..corpora import check_aligned
+from ..corpora.bom import note_kept_marks
 from ..corpora.files import read_lines
 from ..corpora.model import TestSet
 from ..corpora.validate import unique_names
@@ -73,6 +74,7 @@ def build_testset(args) -> TestSet:
     provenance.update({f"ref:{chr(ord('A') + i)}": str(p) for i, p in enumerate(args.refs)})
     provenance.update({f"sys:{n}": str(p) for n, p in zip(names, args.hyps)})
     ts = TestSet("cli", src, tgt, source, refs, systems, provenance=provenance)
+    note_kept_marks(ts)
     return check_aligned(ts)
 
 
