@@ -252,6 +252,24 @@ def test_run_stores_spans_and_a_warm_rerun_keeps_them(cli, tiny, tmp_path):
     markdown = (tmp_path / "warm" / "systems" / "cli" / "a.md").read_text()
     assert "## Error spans by comet" in markdown and "critical 3, major 6, minor 1" in markdown
 
+    from eval.report.html_data import report_data
+
+    data = report_data(tmp_path / "warm")["testsets"][0]
+    assert data["spans"]["comet"]["counts"]["a"] == {"minor": 1, "major": 6, "critical": 3}
+    assert data["spans"]["comet"]["segments"]["a"][5] == [[11, 12, "critical", 0.64], [20, 21, "major", 0.617]]
+    assert [m["name"] for m in data["metrics"]] == ["comet", "bleu"]  # the spans column is no metric
+
+    edited = HYP[:1] + ["The house is big and new."] + HYP[2:]  # one changed segment
+    (tmp_path / "hyp.a.txt").write_text("\n".join(edited) + "\n", encoding="utf-8")
+    code, _, err = cli(*args, "--out", tmp_path / "edited")
+    assert code == 0, err
+    results = json.loads((tmp_path / "edited" / "results.json").read_text())["testsets"]["cli"]
+    assert results["segments_computed"] == 2  # comet and bleu of segment 2 only
+    rows = pd.read_parquet(tmp_path / "edited" / "segments.parquet").query("system == 'a'").sort_values("seg_id")
+    kept = [i for i in range(len(HYP)) if i != 1]
+    _assert_spans_equal([rows["spans:comet"].tolist()[i] for i in kept], [EXPECTED["with_refs"]["spans"][i] for i in kept])
+    assert isinstance(json.loads(rows["spans:comet"].tolist()[1]), list)
+
 
 if __name__ == "__main__":  # run under the throwaway unbabel-comet venv
     import tempfile
