@@ -191,13 +191,11 @@ class _CometBase(MeanScoreMetric):
 
     def _offsets(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
         """Character offsets of each token (``<s>``/``</s>``: (0, 0)), cut as ``_tokenize`` cuts."""
-        tokenizer = self.bundle[2]
-        if not getattr(tokenizer, "is_fast", False):
-            raise UserError(f"{self.name}: xCOMET error spans need a fast tokenizer (tokenizer.json) for character offsets")
         if not texts:
             return []
-        return tokenizer(list(texts), truncation=True, max_length=self.max_positions - 2,
-                         return_offsets_mapping=True)["offset_mapping"]
+        encoded = self.bundle[2](list(texts), truncation=True, max_length=self.max_positions - 2,
+                                 return_offsets_mapping=True)
+        return encoded["offset_mapping"]
 
     def segment_stats(self, hypotheses: Sequence[str], prepared: Any) -> np.ndarray:
         return self.segment_stats_and_payloads(hypotheses, prepared)[0]
