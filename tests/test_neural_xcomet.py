@@ -162,6 +162,18 @@ def test_xcomet_without_references_equals_unbabel_comet(tiny):
     assert metric.segment_stats(HYP, metric.prepare(SRC, []))[:, 0].tolist() == pytest.approx(stats[:, 0].tolist())
 
 
+def test_several_references_mean_score_and_spans_of_the_first(tiny):
+    from eval.metrics.neural.comet import COMET
+
+    metric = COMET(model=str(tiny), device="cpu")
+    other = HYP[:4] + ["Good morning!", HYP[5]]
+    alone, _ = metric.segment_stats_and_payloads(HYP, metric.prepare(SRC, [other]))
+    both, spans = metric.segment_stats_and_payloads(HYP, metric.prepare(SRC, [REF, other]))
+    expected = (alone[:, 0] + EXPECTED["with_refs"]["scores"]) / 2
+    assert both[:, 0].tolist() == pytest.approx(expected.tolist(), abs=1e-5)
+    _assert_spans_equal(spans, EXPECTED["with_refs"]["spans"])
+
+
 def test_offsets_count_code_points_of_the_hypothesis(tiny):
     """The emoji (outside the BMP) is one character: its span is [20, 21)."""
     emoji = [s for s in EXPECTED["with_refs"]["spans"][5] if s[2] == "<unk>"][0]
