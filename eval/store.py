@@ -1,7 +1,8 @@
 """The on-disk statistics cache (embedded SQLite).
 
 Keys are hashes of (metric signature, source, references, hypothesis), values
-the segment's statistics row, so a rerun or a run with one more system only
+the segment's statistics row (and, in table ``payloads``, a metric's per-segment
+JSON payload such as xCOMET's error spans), so a rerun or a run with one more system only
 computes what is new. Several processes may share one database: WAL mode and
 a busy timeout serialise writers without losing rows.
 """

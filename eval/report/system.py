@@ -1,5 +1,6 @@
 """Per-system report: corpus scores with signatures, basic statistics of the
-output (length ratio, empty and untranslated lines) and the worst segments."""
+output (length ratio, empty and untranslated lines), the worst segments and,
+for metrics that predict them (xCOMET), error counts and the most severe spans."""
 from __future__ import annotations
 
 import json
