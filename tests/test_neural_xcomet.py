@@ -19,8 +19,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-sys.path.insert(0, str(Path(__file__).parent))
-from test_neural_comet import REFERENCES, SOURCES, _write_encoder  # noqa: E402
+from test_neural_comet import REFERENCES, SOURCES, _write_encoder  # noqa: E402  (after the skips)
 
 # The comet test's five segments (one empty hypothesis, one longer than the encoder
 # limit) and one with characters outside the vocabulary and outside the BMP.
