@@ -189,7 +189,7 @@ def score_testset(
     return scored
 
 
-Computed = tuple[np.ndarray, "list[str] | None"]
+Computed = tuple[np.ndarray, list[str] | None]  # statistics, payloads
 
 
 def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], Computed]:
