@@ -34,9 +34,14 @@ class Metric(ABC):
     # idf weights from the whole reference set): the per-segment cache would
     # then return numbers from another test set.
     cacheable: bool = True
+    # Each option the metric takes and its kind (eval.values): options are
+    # checked and typed here, once, whether they came from -o, a config or Python.
+    option_types: dict[str, Any] = {}
 
     def __init__(self, **options: Any) -> None:
-        self.options = options
+        from .options import typed_options
+
+        self.options = typed_options(self.name, self.option_types, options)
 
     @property
     @abstractmethod
