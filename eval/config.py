@@ -32,6 +32,14 @@ def _off_or_path(value: Any) -> Any:
 OffOrPath = Annotated[Optional[str], BeforeValidator(_off_or_path)]
 
 
+def _column_name(value: Any) -> Any:
+    """Without a header, columns are named 0, 1, ...: ``source: 0`` means column ``"0"``."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+ColumnName = Annotated[str, BeforeValidator(_column_name)]
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -51,11 +59,11 @@ MetricEntry = Union[str, MetricSpec]
 
 
 class ColumnSpec(Strict):
-    source: str
-    references: dict[str, str]
-    systems: dict[str, str] = Field(default_factory=dict)
-    doc_id: Optional[str] = None
-    domain: Optional[str] = None
+    source: ColumnName
+    references: dict[str, ColumnName]
+    systems: dict[str, ColumnName] = Field(default_factory=dict)
+    doc_id: Optional[ColumnName] = None
+    domain: Optional[ColumnName] = None
 
 
 class TestSetSpec(Strict):

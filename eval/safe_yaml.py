@@ -11,6 +11,7 @@ libyaml when available, which is also several times faster on big configs).
 """
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,13 @@ def load_yaml(text: str, path: str | Path) -> Any:
     nesting too deep or aliases that expand too far; ``yaml.YAMLError`` for
     malformed YAML, for the caller to word."""
     check_shape(text, path)
-    return yaml.load(text, Loader=LOADER)
+    collecting = gc.isenabled()
+    gc.disable()  # building a big tree triggers full collections that scan it again and again
+    try:
+        return yaml.load(text, Loader=LOADER)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def check_shape(text: str, path: str | Path) -> None:

@@ -11,6 +11,7 @@ where the value came from.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,6 +129,8 @@ class Text:
     empty: bool = False
 
     def parse(self, value: Any) -> str:
+        if isinstance(value, os.PathLike):  # a model directory given from Python
+            value = os.fspath(value)
         if isinstance(value, str) and (value or self.empty):
             return value
         raise ValueError(f"expected {'text' if self.empty else 'non-empty text'}, got {shown(value)}")
