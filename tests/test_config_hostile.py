@@ -95,3 +95,14 @@ def test_forty_thousand_test_sets_load_in_linear_time(tmp_path):
                           text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"mteval: error: {path}: testsets.{n}.name: duplicate test set name 't7'"
+
+
+def test_comet_hparams_are_read_with_the_same_bounds(tmp_path):
+    from eval.errors import UserError
+    from eval.models.comet_checkpoint import find_checkpoint
+
+    (tmp_path / "checkpoints").mkdir()
+    (tmp_path / "checkpoints" / "model.ckpt").write_bytes(b"")
+    (tmp_path / "hparams.yaml").write_text("layer: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(UserError, match=f"{tmp_path / 'hparams.yaml'}:1: YAML nested deeper than"):
+        find_checkpoint(tmp_path)
