@@ -206,7 +206,7 @@ def test_header_less_columns_are_numbered(tmp_path):
 
 def test_unmatched_glob_names_file_and_key_path(cli, tmp_path):
     path = tmp_path / "x.yaml"
-    path.write_text(f"name: x\ntestsets:\n" + GOOD_TS.replace("{extra}", "")
+    path.write_text("name: x\ntestsets:\n" + GOOD_TS.replace("{extra}", "")
                     + f"  - {{name: u, langs: es-en, source: {ES}/source.es, references: {ES}/ref.A.en, "
                       f"systems: '{ES}/nope.*.en'}}\n", encoding="utf-8")
     code, _, err = cli("run", path, "--out", tmp_path / "out")

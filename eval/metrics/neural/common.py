@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from importlib import metadata
-from typing import Any
 
 from eval.metrics.base import MeanScoreMetric
 
