@@ -194,6 +194,8 @@ def typed_metric_entries(entries: list, where: str) -> list:
     ValueError naming ``where``, the entry's index and the option."""
     from .metrics.options import OptionError, metric_class, parse_metric_options
 
+    if not entries:
+        raise ValueError(f"{where}: at least one metric is needed")
     typed: list = []
     for j, entry in enumerate(entries):
         try:

@@ -169,6 +169,8 @@ def _config(tmp_path, top: str = "", extra: str = ""):
     ("metrics: [{name: bleu, lowercase: {a: [1, 2]}}]\n", "", "metrics.0.lowercase", "expected a boolean"),
     ("metrics: [{name: bleu, tokenise: intl}]\n", "", "metrics.0.tokenise", "unknown option 'tokenise'"),
     ("", ", metrics: [bleu, meteor]", "testsets.0.metrics.1", "unknown metric 'meteor'"),
+    ("metrics: []\n", "", "metrics", "at least one metric"),  # was: a StopIteration traceback
+    ("", ", metrics: []", "testsets.0.metrics", "at least one metric"),  # was: the top-level list, silently
     ("jobs: 0\n", "", "jobs", "expected a positive integer"),
     ("jobs: '4x'\n", "", "jobs", "expected a positive integer"),
     ("significance: {n: 0}\n", "", "significance.n", "expected a positive integer"),
