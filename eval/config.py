@@ -17,8 +17,8 @@ from .values import FLAG, POSITIVE, SEED
 
 FORMATS = ("text", "wmt-xml", "tsv", "jsonl", "hf", "sacrebleu")
 
-# Booleans and numbers parse as metric options do (eval.values): pydantic alone
-# would read the string "off" as false and "4" as 4 but refuse "yes" in metrics.
+# Booleans and numbers parse as metric options and -o do (eval.values); pydantic's
+# own lax parsing would also take "off", "on", "t", "y" and 4.0 where metrics refuse them.
 Flag = Annotated[bool, BeforeValidator(FLAG.parse)]
 PositiveInt = Annotated[int, BeforeValidator(POSITIVE.parse)]
 Seed = Annotated[int, BeforeValidator(SEED.parse)]
