@@ -38,9 +38,14 @@ class Metric(ABC):
     # error "spans"): one JSON text per segment, cached with the statistics and
     # written to segments.parquet as column ``PAYLOAD:LABEL``. None: statistics only.
     payload: str | None = None
+    # Each option the metric takes and its kind (eval.values): options are
+    # checked and typed here, once, whether they came from -o, a config or Python.
+    option_types: dict[str, Any] = {}
 
     def __init__(self, **options: Any) -> None:
-        self.options = options
+        from .options import typed_options
+
+        self.options = typed_options(self.name, self.option_types, options)
 
     @property
     @abstractmethod

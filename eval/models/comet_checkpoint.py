@@ -62,6 +62,8 @@ def find_checkpoint(path: Path) -> CometCheckpoint:
     """A model directory (or its ``checkpoints/model.ckpt``) -> validated hparams."""
     import yaml
 
+    from eval.safe_yaml import load_yaml
+
     path = Path(path)
     ckpt = path if path.is_file() else path / "checkpoints" / "model.ckpt"
     if not ckpt.is_file():
@@ -71,7 +73,7 @@ def find_checkpoint(path: Path) -> CometCheckpoint:
     if not hparams_file.is_file():
         raise UserError(f"{directory} is not a COMET model directory (no hparams.yaml beside checkpoints/)")
     try:
-        hparams = yaml.safe_load(hparams_file.read_text(encoding="utf-8")) or {}
+        hparams = load_yaml(hparams_file.read_text(encoding="utf-8"), hparams_file) or {}
     except yaml.YAMLError as exc:
         raise UserError(f"{hparams_file}: not valid YAML ({str(exc).splitlines()[0]})") from exc
     check_hparams(hparams, hparams_file)

@@ -8,7 +8,7 @@ from typing import Any
 from eval.errors import UserError
 from eval.metrics.base import Metric
 
-_CLASSES = {
+NEURAL_CLASSES = {
     "bertscore": ("eval.metrics.neural.bertscore", "BERTScore"),
     "comet": ("eval.metrics.neural.comet", "COMET"),
     "cometkiwi": ("eval.metrics.neural.comet", "CometKiwi"),
@@ -19,17 +19,17 @@ _NEEDS_TORCH = {"bertscore", "comet", "cometkiwi", "xsim"}
 
 
 def neural_metric_names() -> list[str]:
-    return list(_CLASSES)
+    return list(NEURAL_CLASSES)
 
 
 def build_neural_metric(name: str, **options: Any) -> Metric:
     """A configured neural metric by registry name (options include ``model``)."""
     key = name.lower()
-    if key not in _CLASSES:
-        raise UserError(f"unknown neural metric {name!r} (known: {', '.join(_CLASSES)})")
+    if key not in NEURAL_CLASSES:
+        raise UserError(f"unknown neural metric {name!r} (known: {', '.join(NEURAL_CLASSES)})")
     if key in _NEEDS_TORCH:
         from eval.models.deps import require_transformers
 
         require_transformers(f"metric {key}")
-    module, cls = _CLASSES[key]
+    module, cls = NEURAL_CLASSES[key]
     return getattr(import_module(module), cls)(**options)

@@ -20,8 +20,9 @@ import numpy as np
 
 from eval.errors import UserError
 from eval.metrics.base import MeanScoreMetric
-from eval.metrics.neural.common import check_options, library_versions, model_signature
+from eval.metrics.neural.common import library_versions, model_signature
 from eval.models.comet_checkpoint import UNIFIED
+from eval.values import POSITIVE, TEXT
 
 
 @lru_cache(maxsize=None)
@@ -83,14 +84,13 @@ def load_comet(name: str, encoder: str | None, device: str | None):
 
 class _CometBase(MeanScoreMetric):
     default_model = ""
-    allowed = ("model", "encoder", "device", "batch_size")
+    option_types = {"model": TEXT, "encoder": TEXT, "device": TEXT, "batch_size": POSITIVE}
 
     def __init__(self, trg_lang: str = "", **options: Any) -> None:
-        check_options(self.name, options, self.allowed)
         super().__init__(**options)
-        self.model_name = str(options.get("model") or self.default_model)
+        self.model_name = self.options.get("model") or self.default_model
         self.counts = {"empty_hypotheses": 0, "truncated": 0}
-        self.batch_size = int(options.get("batch_size", 16))
+        self.batch_size = self.options.get("batch_size", 16)
 
     @property
     def bundle(self):
