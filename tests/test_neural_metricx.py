@@ -25,18 +25,21 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 SOURCES = ["Der Hund bellt laut.", "Das Haus ist groß und alt.", "Wir gehen morgen in die Stadt.",
-           "Ein sehr langer Satz " + "mit vielen Wörtern " * 12 + "am Ende.", "Guten Morgen!", "Danke."]
+           "Ein sehr langer Satz " + "mit vielen Wörtern " * 12 + "am Ende.", "Guten Morgen!", "Danke.",
+           "Vielen  Dank!\t"]
 HYPOTHESES = ["The dog barks loudly.", "The house is big and old.", "We go tomorrow into the city.",
-              "A very long sentence " + "with many words " * 12 + "at the end.", "", "Thanks a lot."]
+              "A very long sentence " + "with many words " * 12 + "at the end.", "", "Thanks a lot.",
+              "Many thanks!  "]  # whitespace as transformers 4 tokenizes it: runs collapse, a trailing space counts
 REFERENCES = ["The dog is barking loudly.", "The house is large and old.", "Tomorrow we are going to town.",
-              "A very long sentence with many words at the end.", "Good morning!", "Thank you."]
+              "A very long sentence with many words at the end.", "Good morning!", "Thank you.",
+              " Many thanks."]
 MAX_INPUT_LENGTH = 128  # small enough that the long segment is cut, as 1536 cuts documents
 
 # Computed by MetricX's metricx24/predict.py (transformers 4.30.2, torch 2.13.0 CPU) for
 # build_tiny_metricx(...): reference-based (default) and with --qe.
 EXPECTED = {
-    "reference": [],
-    "qe": [],
+    "reference": [23.7059479, 23.6931229, 22.5102272, 14.699213, 19.3770809, 23.5996475, 20.9014778],
+    "qe": [25.0, 21.0800323, 22.2125626, 14.699213, 21.1562672, 22.0645523, 20.9241905],
 }
 
 VOCAB_SIZE = 250112  # mT5's embedding rows; its tokenizer has 250,100 pieces
@@ -82,11 +85,11 @@ def _vocabulary() -> list[tuple[str, float, int]]:
     return vocab
 
 
-def write_spiece(path: Path) -> None:
+def write_spiece(path: Path, size: int = SPM_PIECES) -> None:
     """A unigram sentencepiece model written as protobuf by hand (no trainer, so it is the
     same file under every sentencepiece version): pad 0, eos 1, unk 2 as in mT5."""
-    pieces = b"".join(_piece(t, s, k) for t, s, k in _vocabulary())
-    trainer = (_int_field(3, 1) + _int_field(4, SPM_PIECES) + _int_field(40, 2) + _int_field(41, -1)
+    pieces = b"".join(_piece(t, s, k) for t, s, k in _vocabulary()[:size])
+    trainer = (_int_field(3, 1) + _int_field(4, size) + _int_field(40, 2) + _int_field(41, -1)
                + _int_field(42, 1) + _int_field(43, 0))
     normalizer = _field(1, b"identity") + _int_field(3, 1) + _int_field(4, 1) + _int_field(5, 1)
     path.write_bytes(pieces + _field(2, trainer) + _field(3, normalizer))
@@ -126,9 +129,9 @@ def config_dict() -> dict:
     }
 
 
-def write_tokenizer(out: Path) -> Path:
+def write_tokenizer(out: Path, size: int = SPM_PIECES) -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    write_spiece(out / "spiece.model")
+    write_spiece(out / "spiece.model", size)
     specials = {"eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>"}
     (out / "tokenizer_config.json").write_text(json.dumps(
         {"tokenizer_class": "T5Tokenizer", "extra_ids": 0, "additional_special_tokens": [], **specials}))
@@ -147,7 +150,7 @@ def build_tiny_metricx(out: Path, seed: int = 1234, weights: str = "model.safete
         elif name.startswith("shared") or "relative_attention_bias" in name:
             state[name] = torch.randn(shape, generator=generator)
         elif name.startswith("lm_head"):  # scaled so the scores spread over [0, 25], one clipped
-            state[name] = -3.8 * torch.randn(shape, generator=generator)
+            state[name] = -4.0 * torch.randn(shape, generator=generator)
         else:
             state[name] = torch.randn(shape, generator=generator) * shape[1] ** -0.5
     out.mkdir(parents=True, exist_ok=True)
@@ -189,6 +192,159 @@ def _expected_from_metricx(root: Path) -> dict:
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     return build_tiny_metricx(tmp_path_factory.mktemp("tiny-metricx") / "model")
+
+
+def _scores(metric, references) -> list[float]:
+    return metric.segment_stats(HYPOTHESES, metric.prepare(SOURCES, references))[:, 0].tolist()
+
+
+def test_metricx_equals_published_predict(tiny):
+    from eval.metrics.neural.metricx import MetricX
+
+    metric = MetricX(model=str(tiny), max_input_length=MAX_INPUT_LENGTH, device="cpu")
+    assert _scores(metric, [REFERENCES]) == pytest.approx(EXPECTED["reference"], abs=1e-5)
+    assert metric.counts == {"empty_hypotheses": 1, "truncated": 1}
+    assert metric.higher_is_better is False
+
+
+def test_metricx_qe_equals_published_predict(tiny):
+    from eval.metrics.neural.metricx import MetricXQE
+
+    metric = MetricXQE(model=str(tiny), max_input_length=MAX_INPUT_LENGTH, device="cpu")
+    assert _scores(metric, []) == pytest.approx(EXPECTED["qe"], abs=1e-5)
+    assert metric.counts == {"empty_hypotheses": 1, "truncated": 1}
+    assert EXPECTED["qe"][0] == 25.0  # clipped, as MetricX clips
+
+
+def test_several_references_average_the_per_reference_scores(tiny):
+    from eval.metrics.neural.metricx import MetricX
+
+    metric = MetricX(model=str(tiny), max_input_length=MAX_INPUT_LENGTH, device="cpu")
+    other = HYPOTHESES[1:] + HYPOTHESES[:1]
+    single = _scores(metric, [other])
+    both = _scores(metric, [REFERENCES, other])
+    assert both == pytest.approx([(a + b) / 2 for a, b in zip(EXPECTED["reference"], single)], abs=1e-5)
+    assert metric.signature(2) != metric.signature(1)
+
+
+def test_bin_weights_and_tokenizer_option(tiny, tmp_path):
+    """pytorch_model.bin, no tokenizer in the folder: -o metricx.tokenizer=PATH names it."""
+    from eval.metrics.neural.metricx import MetricXQE
+
+    bare = build_tiny_metricx(tmp_path / "bare", weights="pytorch_model.bin", with_tokenizer=False)
+    metric = MetricXQE(model=str(bare), tokenizer=str(tiny), max_input_length=MAX_INPUT_LENGTH, device="cpu")
+    assert _scores(metric, []) == pytest.approx(EXPECTED["qe"], abs=1e-5)
+    assert f"tokenizer:{tiny}:" in metric.signature(0)
+
+
+def _layout(tmp_path: Path, tiny: Path, name: str, **config) -> Path:
+    """A checkpoint folder sharing the tiny weights, with config.json edited."""
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "model.safetensors").symlink_to(tiny / "model.safetensors")
+    (folder / "config.json").write_text(json.dumps({**config_dict(), **config}))
+    return folder
+
+
+@pytest.mark.parametrize("edit, needle", [
+    ({"model_type": "t5"}, "model_type='t5'"),
+    ({"architectures": ["MT5ForConditionalGeneration"]}, "architectures=['MT5ForConditionalGeneration']"),
+    ({"vocab_size": 32128}, "vocab_size=32128"),
+    ({"d_model": "wide"}, "d_model='wide'"),
+    ({"is_encoder_decoder": False}, "is_encoder_decoder=False"),
+])
+def test_unexpected_config_names_the_key(tiny, tmp_path, edit, needle):
+    from eval.errors import UserError
+    from eval.metrics.neural.metricx import MetricX
+
+    folder = _layout(tmp_path, tiny, "edited", **edit)
+    with pytest.raises(UserError, match=needle.replace("[", r"\[").replace("]", r"\]")) as err:
+        MetricX(model=str(folder), tokenizer=str(tiny)).signature(1)
+    assert str(folder / "config.json") in str(err.value) and "\n" not in str(err.value)
+
+
+def test_unexpected_layout(tiny, tmp_path):
+    from eval.errors import UserError
+    from eval.metrics.neural.metricx import MetricX
+
+    for folder, needle in [(tmp_path / "absent", "does not exist"), (tmp_path, "no config.json")]:
+        with pytest.raises(UserError, match=needle):
+            MetricX(model=str(folder)).signature(1)
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(UserError, match="config.json: not valid JSON"):
+        MetricX(model=str(tmp_path)).signature(1)
+    (tmp_path / "config.json").write_text(json.dumps(config_dict()))
+    with pytest.raises(UserError, match="no model.safetensors or pytorch_model.bin"):
+        MetricX(model=str(tmp_path)).signature(1)
+    (tmp_path / "model.safetensors").write_bytes(b"not a tensor file")
+    with pytest.raises(UserError, match="model.safetensors: not a readable weight file"):
+        MetricX(model=str(tmp_path), tokenizer=str(tiny)).segment_stats(["x"], {"src": ["y"], "refs": [["z"]]})
+
+
+def test_tensors_that_do_not_fit_the_config(tiny):
+    from eval.errors import UserError
+    from eval.metrics.neural.metricx import MetricX  # noqa: F401  (registers nothing; keeps imports lazy)
+    from eval.models.metricx_checkpoint import find_metricx, read_state_dict
+    from eval.models.metricx_model import MetricXModel
+    from transformers import MT5Config
+
+    state = read_state_dict(find_metricx(tiny))
+    config = MT5Config.from_dict(config_dict())
+    extra = {**state, "classifier.weight": torch.zeros(1)}
+    missing = {k: v for k, v in state.items() if k != "decoder.final_layer_norm.weight"}
+    wrong = {**state, "encoder.final_layer_norm.weight": torch.zeros(WIDTH + 1)}
+    for tensors, needle in [(extra, "unexpected tensor 'classifier.weight'"),
+                            (missing, "lacks 'decoder.final_layer_norm.weight'"),
+                            (wrong, "'encoder.final_layer_norm.weight' has shape \\(17,\\)")]:
+        with pytest.raises(UserError, match=needle):
+            MetricXModel.from_state(config, False, tensors, str(tiny))
+
+
+def test_tokenizer_that_does_not_match_the_checkpoint(tiny, tmp_path):
+    from eval.errors import UserError
+    from eval.metrics.neural.metricx import MetricX
+
+    small = write_tokenizer(tmp_path / "t5-like", size=400)
+    metric = MetricX(model=str(tiny), tokenizer=str(small), device="cpu")
+    with pytest.raises(UserError, match=f"tokenizer has 400 tokens but the checkpoint .* has {VOCAB_SIZE}"):
+        metric.segment_stats(["x"], metric.prepare(["y"], [["z"]]))
+
+
+def test_default_tokenizer_is_the_mt5_of_its_size_and_fails_fast_offline(tiny, tmp_path, monkeypatch):
+    import time
+
+    from eval.errors import UserError
+    from eval.metrics.neural.metricx import MetricX
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    large = _layout(tmp_path, tiny, "large", d_model=1024)
+    start = time.monotonic()
+    with pytest.raises(UserError, match="google/mt5-large .*offline") as err:
+        MetricX(model=str(large)).signature(1)
+    assert time.monotonic() - start < 10 and "\n" not in str(err.value)
+    odd = _layout(tmp_path, tiny, "odd")
+    with pytest.raises(UserError, match="d_model=16 is no mT5 size; name the tokenizer with -o metricx.tokenizer"):
+        MetricX(model=str(odd)).signature(1)
+    with pytest.raises(UserError, match="google/metricx-24-hybrid-large-v2p6 .*offline"):
+        MetricX().signature(1)
+
+
+def test_bad_options_and_missing_inputs(tiny):
+    from eval.errors import UserError
+    from eval.metrics.neural.metricx import MetricX, MetricXQE
+
+    for options, needle in [({"batch_size": "many"}, "batch_size='many' must be a positive integer"),
+                            ({"max_input_length": 0}, "max_input_length=0 must be a positive integer"),
+                            ({"max_input_length": True}, "max_input_length=True"),
+                            ({"layer": 3}, "unknown option 'layer'")]:
+        with pytest.raises(UserError, match=needle):
+            MetricX(model=str(tiny), **options)
+    with pytest.raises(UserError, match="needs a reference; use 'metricx-qe'"):
+        MetricX(model=str(tiny)).prepare(SOURCES, [])
+    for metric in (MetricX(model=str(tiny)), MetricXQE(model=str(tiny))):
+        with pytest.raises(UserError, match="needs the source segments"):
+            metric.prepare([""] * 3, [["a", "b", "c"]])
 
 
 if __name__ == "__main__":  # run under the throwaway MetricX venv

@@ -6,7 +6,11 @@ to read that file, which mteval does not otherwise depend on. The file is a
 small protobuf message, so it is read here directly (pieces with scores and
 types, the unknown-token id, the precompiled normalisation map) and handed
 to transformers' own ``T5Tokenizer`` in the form its SentencePiece reader
-would produce.
+would produce. Its text pipeline is then set to the one transformers 4
+built from the same file, the version MetricX's code pins: runs of spaces
+become one and a trailing space stays a ``▁`` piece (transformers 5 splits
+on whitespace and drops it, which changes the score of e.g. an empty
+candidate in ``source: S candidate: ``).
 """
 from __future__ import annotations
 
@@ -94,7 +98,7 @@ def read_spiece(path: Path) -> SentencePieceModel:
 def t5_tokenizer(directory: Path):
     """transformers' T5Tokenizer for a folder holding ``spiece.model`` (and usually
     ``tokenizer_config.json``), built as its own SentencePiece reader builds it."""
-    from tokenizers import AddedToken
+    from tokenizers import AddedToken, Regex, normalizers, pre_tokenizers
     from transformers import T5Tokenizer
 
     model = read_spiece(directory / "spiece.model")
@@ -107,5 +111,11 @@ def t5_tokenizer(directory: Path):
                for key in ("eos_token", "unk_token", "pad_token", "extra_ids") if key in config}
     specials = [AddedToken(piece, normalized=False, special=kind == CONTROL)
                 for piece, _, kind in model.pieces if kind in (CONTROL, USER_DEFINED)]
-    return T5Tokenizer(vocab=[(p, s) for p, s, _ in model.pieces], unk_id=model.unk_id,
-                       _spm_precompiled_charsmap=model.charsmap, additional_special_tokens=specials, **options)
+    tokenizer = T5Tokenizer(vocab=[(p, s) for p, s, _ in model.pieces], unk_id=model.unk_id,
+                            _spm_precompiled_charsmap=model.charsmap, additional_special_tokens=specials, **options)
+    collapse = normalizers.Replace(Regex(" {2,}"), " ")
+    backend = tokenizer.backend_tokenizer
+    backend.normalizer = (normalizers.Sequence([normalizers.Precompiled(model.charsmap), collapse])
+                          if model.charsmap else normalizers.Sequence([collapse]))
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always", split=True)
+    return tokenizer

@@ -156,6 +156,9 @@ class MetricX(MeanScoreMetric):
     def prepare(self, sources: Sequence[str], references: Sequence[Sequence[str]]) -> Any:
         if self.with_reference and not references:
             raise UserError("metric 'metricx' needs a reference; use 'metricx-qe' for reference-free scoring")
+        if sources and not any(s.strip() for s in sources):
+            raise UserError(f"metric {self.name!r} needs the source segments (every source is empty; "
+                            f"give them, e.g. --src FILE)")
         return {"src": list(sources), "refs": [list(r) for r in references] if self.with_reference else [None]}
 
     def segment_stats(self, hypotheses: Sequence[str], prepared: Any) -> np.ndarray:
