@@ -347,6 +347,79 @@ def test_bad_options_and_missing_inputs(tiny):
             metric.prepare([""] * 3, [["a", "b", "c"]])
 
 
+def test_cli_scores_and_refuses_in_one_line(tiny, tmp_path, cli):
+    files = {}
+    for name, lines in (("src.de", SOURCES), ("ref.en", REFERENCES), ("hyp.en", HYPOTHESES)):
+        files[name] = tmp_path / name
+        files[name].write_text("".join(line.replace("\t", " ") + "\n" for line in lines), encoding="utf-8")
+    common = ["score", "--refs", files["ref.en"], "--hyps", files["hyp.en"], "-l", "de-en", "--model", tiny,
+              "-o", f"metricx.max_input_length={MAX_INPUT_LENGTH}"]
+    code, out, err = cli(*common, "--src", files["src.de"], "-m", "metricx", "--format", "json")
+    assert code == 0, err
+    entry = json.loads(out)["systems"]["hyp.en"]["metricx"]
+    assert entry["signature"].startswith(f"metricx|model:{tiny}|weights:")
+    assert 0 <= entry["score"] <= 25
+
+    for args, needle in [(common + ["-m", "metricx"], "needs the source segments"),
+                         (common + ["--src", files["src.de"], "-m", "metricx", "-o", "metricx.batch_size=all"],
+                          "batch_size='all' must be a positive integer"),
+                         (["score", "--src", files["src.de"], "--refs", files["ref.en"], "--hyps", files["hyp.en"],
+                           "-l", "de-en", "-m", "metricx-qe", "--model", tmp_path], "no config.json")]:
+        code, _, err = cli(*args)
+        lines = err.strip().splitlines()
+        assert code == 2 and len(lines) == 1 and lines[0].startswith("mteval: error: ") and needle in lines[0], err
+
+
+def _scored_run(folder: Path, tiny: Path, hypotheses: list[str]) -> Path:
+    """A run directory written by the real pipeline: one system scored by metricx."""
+    from eval.corpora.model import TestSet
+    from eval.pipeline import evaluate
+    from eval.report.write import write_run
+    from eval.results import Run
+
+    ts = TestSet("tiny", "de", "en", SOURCES, {"A": REFERENCES}, {"mt": hypotheses})
+    specs = [{"name": "metricx", "model": str(tiny), "max_input_length": MAX_INPUT_LENGTH, "device": "cpu"}]
+    run = Run("run", {"name": "run", "metrics": specs, "testsets": [{"name": "tiny", "langs": "de-en"}]})
+    evaluate(run, ts, specs, "auto", None, 1)
+    write_run(run, folder)
+    return folder
+
+
+def test_gate_fails_when_metricx_rises_and_reports_say_lower_is_better(tiny, tmp_path, capsys):
+    """MetricX counts errors: a system whose score goes up regressed."""
+    from eval.commands.check import run_check
+    from eval.metrics.neural.metricx import MetricX
+
+    metric = MetricX(model=str(tiny), max_input_length=MAX_INPUT_LENGTH, device="cpu")
+    candidates = [HYPOTHESES, REFERENCES]
+    means = [float(metric.segment_stats(c, metric.prepare(SOURCES, [REFERENCES]))[:, 0].mean()) for c in candidates]
+    better, worse = (candidates[0], candidates[1]) if means[0] < means[1] else (candidates[1], candidates[0])
+    good = _scored_run(tmp_path / "good", tiny, better)
+    bad = _scored_run(tmp_path / "bad", tiny, worse)
+
+    assert run_check(_check_args(bad, good)) == 1
+    out = capsys.readouterr().out
+    assert "| tiny | mt | metricx (lower is better) |" in out and "❌ regressed" in out
+    assert run_check(_check_args(good, bad)) == 0
+    assert "❌" not in capsys.readouterr().out
+
+    assert "metricx ↓" in (good / "leaderboard.md").read_text()
+    system_md = next((good / "systems").rglob("mt.md")).read_text()
+    assert "| metricx ↓ |" in system_md and "segments by metricx ↓" in system_md
+    results = json.loads((good / "results.json").read_text())
+    assert results["testsets"]["tiny"]["metrics"]["metricx"]["higher_is_better"] is False
+
+
+def _check_args(current: Path, baseline: Path):
+    import argparse
+
+    from eval.commands import check
+
+    parser = argparse.ArgumentParser()
+    check.register(parser.add_subparsers())
+    return parser.parse_args(["check", str(current), "--baseline", str(baseline)])
+
+
 if __name__ == "__main__":  # run under the throwaway MetricX venv
     import tempfile
 
