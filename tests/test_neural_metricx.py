@@ -44,7 +44,9 @@ EXPECTED = {
 
 VOCAB_SIZE = 250112  # mT5's embedding rows; its tokenizer has 250,100 pieces
 SPM_PIECES = 250100
-WIDTH, HEADS, D_KV, D_FF, ENC_LAYERS, DEC_LAYERS, BUCKETS = 16, 4, 4, 32, 2, 1, 8
+WIDTH = 16
+TINY = {"d_model": WIDTH, "d_kv": 4, "d_ff": 32, "num_heads": 4, "num_layers": 2, "num_decoder_layers": 1,
+        "relative_attention_num_buckets": 8, "relative_attention_max_distance": 16}
 
 
 # ---------------------------------------------------------------------------- builder
@@ -95,37 +97,36 @@ def write_spiece(path: Path, size: int = SPM_PIECES) -> None:
     path.write_bytes(pieces + _field(2, trainer) + _field(3, normalizer))
 
 
-def _shapes() -> dict[str, tuple[int, ...]]:
-    inner = HEADS * D_KV
-    attention = {"q": (inner, WIDTH), "k": (inner, WIDTH), "v": (inner, WIDTH), "o": (WIDTH, inner)}
-    ff = {"wi_0": (D_FF, WIDTH), "wi_1": (D_FF, WIDTH), "wo": (WIDTH, D_FF)}
-    shapes = {"shared.weight": (VOCAB_SIZE, WIDTH), "lm_head.weight": (VOCAB_SIZE, WIDTH)}
-    for stack, layers in (("encoder", ENC_LAYERS), ("decoder", DEC_LAYERS)):
+def _shapes(dims: dict) -> dict[str, tuple[int, ...]]:
+    width, inner, d_ff = dims["d_model"], dims["num_heads"] * dims["d_kv"], dims["d_ff"]
+    attention = {"q": (inner, width), "k": (inner, width), "v": (inner, width), "o": (width, inner)}
+    ff = {"wi_0": (d_ff, width), "wi_1": (d_ff, width), "wo": (width, d_ff)}
+    shapes = {"shared.weight": (VOCAB_SIZE, width), "lm_head.weight": (VOCAB_SIZE, width)}
+    for stack, layers in (("encoder", dims["num_layers"]), ("decoder", dims["num_decoder_layers"])):
         for b in range(layers):
             parts = ["SelfAttention"] + (["EncDecAttention"] if stack == "decoder" else [])
             for i, part in enumerate(parts):
                 for name, shape in attention.items():
                     shapes[f"{stack}.block.{b}.layer.{i}.{part}.{name}.weight"] = shape
-                shapes[f"{stack}.block.{b}.layer.{i}.layer_norm.weight"] = (WIDTH,)
+                shapes[f"{stack}.block.{b}.layer.{i}.layer_norm.weight"] = (width,)
             for name, shape in ff.items():
                 shapes[f"{stack}.block.{b}.layer.{len(parts)}.DenseReluDense.{name}.weight"] = shape
-            shapes[f"{stack}.block.{b}.layer.{len(parts)}.layer_norm.weight"] = (WIDTH,)
-        shapes[f"{stack}.block.0.layer.0.SelfAttention.relative_attention_bias.weight"] = (BUCKETS, HEADS)
-        shapes[f"{stack}.final_layer_norm.weight"] = (WIDTH,)
+            shapes[f"{stack}.block.{b}.layer.{len(parts)}.layer_norm.weight"] = (width,)
+        shapes[f"{stack}.block.0.layer.0.SelfAttention.relative_attention_bias.weight"] = (
+            dims["relative_attention_num_buckets"], dims["num_heads"])
+        shapes[f"{stack}.final_layer_norm.weight"] = (width,)
     return shapes
 
 
-def config_dict() -> dict:
-    """As google/metricx-24-hybrid-*-v2p6 publish it, at toy size."""
+def config_dict(dims: dict = TINY) -> dict:
+    """As google/metricx-24-hybrid-*-v2p6 publish it, at the given size."""
     return {
-        "architectures": ["MT5ForRegression"], "classifier_dropout": 0.0, "d_ff": D_FF, "d_kv": D_KV,
-        "d_model": WIDTH, "decoder_start_token_id": 0, "dense_act_fn": "gelu_new", "dropout_rate": 0.1,
-        "eos_token_id": 1, "feed_forward_proj": "gated-gelu", "initializer_factor": 1.0,
-        "is_encoder_decoder": True, "is_gated_act": True, "layer_norm_epsilon": 1e-06, "model_type": "mt5",
-        "num_decoder_layers": DEC_LAYERS, "num_heads": HEADS, "num_layers": ENC_LAYERS, "output_past": True,
-        "pad_token_id": 0, "relative_attention_max_distance": 16, "relative_attention_num_buckets": BUCKETS,
-        "tie_word_embeddings": False, "tokenizer_class": "T5Tokenizer", "torch_dtype": "float32",
-        "use_cache": True, "vocab_size": VOCAB_SIZE,
+        "architectures": ["MT5ForRegression"], "classifier_dropout": 0.0, "decoder_start_token_id": 0,
+        "dense_act_fn": "gelu_new", "dropout_rate": 0.1, "eos_token_id": 1, "feed_forward_proj": "gated-gelu",
+        "initializer_factor": 1.0, "is_encoder_decoder": True, "is_gated_act": True, "layer_norm_epsilon": 1e-06,
+        "model_type": "mt5", "output_past": True, "pad_token_id": 0, "tie_word_embeddings": False,
+        "tokenizer_class": "T5Tokenizer", "torch_dtype": "float32", "use_cache": True, "vocab_size": VOCAB_SIZE,
+        **dims,
     }
 
 
@@ -140,11 +141,11 @@ def write_tokenizer(out: Path, size: int = SPM_PIECES) -> Path:
 
 
 def build_tiny_metricx(out: Path, seed: int = 1234, weights: str = "model.safetensors",
-                       with_tokenizer: bool = True) -> Path:
-    """A MetricX model directory with seeded random weights."""
+                       with_tokenizer: bool = True, dims: dict = TINY) -> Path:
+    """A MetricX model directory with seeded random weights (``dims``: another size, for benchmarks)."""
     generator = torch.Generator().manual_seed(seed)
     state = {}
-    for name, shape in sorted(_shapes().items()):
+    for name, shape in sorted(_shapes(dims).items()):
         if name.endswith("layer_norm.weight"):
             state[name] = 1.0 + 0.1 * torch.randn(shape, generator=generator)
         elif name.startswith("shared") or "relative_attention_bias" in name:
@@ -154,7 +155,7 @@ def build_tiny_metricx(out: Path, seed: int = 1234, weights: str = "model.safete
         else:
             state[name] = torch.randn(shape, generator=generator) * shape[1] ** -0.5
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(config_dict(), indent=2))
+    (out / "config.json").write_text(json.dumps(config_dict(dims), indent=2))
     if weights == "model.safetensors":
         from safetensors.torch import save_file
 

@@ -22,6 +22,7 @@ SCORE_TOKEN = 250089  # <extra_id_10>: MetricX reads its score from this logit
 ARCHITECTURE = "MT5ForRegression"
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
 TOKENIZER_FILES = ("spiece.model", "tokenizer.json", "tokenizer_config.json")
+TOKENIZER_DOWNLOAD = (*TOKENIZER_FILES, "special_tokens_map.json")  # what to fetch of a hub tokenizer
 REQUIRED = ("d_model", "d_kv", "d_ff", "num_layers", "num_heads", "vocab_size")
 MT5_TOKENIZER_BY_WIDTH = {512: "google/mt5-small", 768: "google/mt5-base", 1024: "google/mt5-large",
                           2048: "google/mt5-xl", 4096: "google/mt5-xxl"}

@@ -21,7 +21,6 @@ from eval.metrics.neural.common import check_options, library_versions, model_si
 
 DEFAULT_MODEL = "google/metricx-24-hybrid-large-v2p6"
 MAX_INPUT_TOKENS = 1536  # what MetricX-24 was trained with
-TOKENIZER_PATTERNS = ("spiece.model", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")
 VOCAB_PADDING = 128  # mT5 pads its 250,100-token vocabulary to 250,112 embedding rows
 
 
@@ -59,19 +58,19 @@ def _files_hash(directory: Path, suffixes: tuple[str, ...]) -> str:
 @lru_cache(maxsize=4)
 def locate(model: str, tokenizer: str | None):
     """Checkpoint and tokenizer on local disk with their hashes; reads no weights."""
-    from eval.models.metricx_checkpoint import find_metricx
+    from eval.models.metricx_checkpoint import TOKENIZER_DOWNLOAD, find_metricx
 
     directory, weights_hash = _local_or_hub(model)
     ckpt = find_metricx(directory)
     weights_hash = weights_hash or _files_hash(directory, (".safetensors", ".bin", ".index.json"))
     if tokenizer:
-        tok_dir, tok_hash = _local_or_hub(tokenizer, TOKENIZER_PATTERNS)
+        tok_dir, tok_hash = _local_or_hub(tokenizer, TOKENIZER_DOWNLOAD)
         tok_id = tokenizer
     elif ckpt.has_tokenizer:
         tok_dir, tok_hash, tok_id = directory, "", "checkpoint"
     else:
         tok_id = ckpt.default_tokenizer
-        tok_dir, tok_hash = _local_or_hub(tok_id, TOKENIZER_PATTERNS)
+        tok_dir, tok_hash = _local_or_hub(tok_id, TOKENIZER_DOWNLOAD)
     tok_hash = tok_hash or _files_hash(tok_dir, (".model", ".json"))
     return ckpt, weights_hash, tok_dir, f"{tok_id}:{tok_hash}"
 
