@@ -141,8 +141,11 @@ def write_tokenizer(out: Path, size: int = SPM_PIECES) -> Path:
 
 
 def build_tiny_metricx(out: Path, seed: int = 1234, weights: str = "model.safetensors",
-                       with_tokenizer: bool = True, dims: dict = TINY) -> Path:
-    """A MetricX model directory with seeded random weights (``dims``: another size, for benchmarks)."""
+                       with_tokenizer: bool = True, dims: dict = TINY, q_scale: float = 1.0,
+                       head_scale: float = -4.0) -> Path:
+    """A MetricX model directory with seeded random weights. For benchmarks: ``dims`` another
+    size, ``q_scale`` d_kv**-0.5 as T5 initialises queries (deep random stacks stay well
+    conditioned), ``head_scale`` to keep the scores inside [0, 25]."""
     generator = torch.Generator().manual_seed(seed)
     state = {}
     for name, shape in sorted(_shapes(dims).items()):
@@ -151,9 +154,10 @@ def build_tiny_metricx(out: Path, seed: int = 1234, weights: str = "model.safete
         elif name.startswith("shared") or "relative_attention_bias" in name:
             state[name] = torch.randn(shape, generator=generator)
         elif name.startswith("lm_head"):  # scaled so the scores spread over [0, 25], one clipped
-            state[name] = -4.0 * torch.randn(shape, generator=generator)
+            state[name] = head_scale * torch.randn(shape, generator=generator)
         else:
-            state[name] = torch.randn(shape, generator=generator) * shape[1] ** -0.5
+            scale = q_scale if name.endswith(".q.weight") else 1.0
+            state[name] = torch.randn(shape, generator=generator) * (scale * shape[1] ** -0.5)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(config_dict(dims), indent=2))
     if weights == "model.safetensors":
