@@ -242,6 +242,31 @@ def test_bin_weights_and_tokenizer_option(tiny, tmp_path):
     assert f"tokenizer:{tiny}:" in metric.signature(0)
 
 
+def test_sharded_safetensors(tiny, tmp_path):
+    from safetensors.torch import load_file, save_file
+
+    from eval.errors import UserError
+    from eval.metrics.neural.metricx import MetricXQE, load_metricx, locate
+
+    folder = tmp_path / "sharded"
+    folder.mkdir()
+    (folder / "config.json").write_text((tiny / "config.json").read_text())
+    state = load_file(str(tiny / "model.safetensors"))
+    shards = {"model-00001-of-00002.safetensors": {k: v for k, v in state.items() if not k.startswith("decoder.")},
+              "model-00002-of-00002.safetensors": {k: v for k, v in state.items() if k.startswith("decoder.")}}
+    for name, tensors in shards.items():
+        save_file(tensors, str(folder / name), metadata={"format": "pt"})
+    weight_map = {k: name for name, tensors in shards.items() for k in tensors}
+    (folder / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
+    metric = MetricXQE(model=str(folder), tokenizer=str(tiny), max_input_length=MAX_INPUT_LENGTH, device="cpu")
+    assert _scores(metric, []) == pytest.approx(EXPECTED["qe"], abs=1e-5)
+    (folder / "model-00002-of-00002.safetensors").unlink()
+    load_metricx.cache_clear()
+    locate.cache_clear()
+    with pytest.raises(UserError, match="shard model-00002-of-00002.safetensors is missing"):
+        MetricXQE(model=str(folder), tokenizer=str(tiny), device="cpu").segment_stats(["x"], {"src": ["y"], "refs": [None]})
+
+
 def _layout(tmp_path: Path, tiny: Path, name: str, **config) -> Path:
     """A checkpoint folder sharing the tiny weights, with config.json edited."""
     folder = tmp_path / name
