@@ -282,6 +282,7 @@ def _layout(tmp_path: Path, tiny: Path, name: str, **config) -> Path:
     ({"vocab_size": 32128}, "vocab_size=32128"),
     ({"d_model": "wide"}, "d_model='wide'"),
     ({"is_encoder_decoder": False}, "is_encoder_decoder=False"),
+    ({"tie_word_embeddings": "no"}, "tie_word_embeddings='no'"),
 ])
 def test_unexpected_config_names_the_key(tiny, tmp_path, edit, needle):
     from eval.errors import UserError

@@ -93,6 +93,8 @@ def check_config(config: dict[str, Any], where: Path) -> None:
     if config["vocab_size"] <= SCORE_TOKEN:
         raise UserError(f"{where}: vocab_size={config['vocab_size']} has no row {SCORE_TOKEN}, "
                         f"where MetricX reads its score (the mT5 vocabulary has 250112)")
+    if not isinstance(config.get("tie_word_embeddings", True), bool):
+        raise UserError(f"{where}: tie_word_embeddings={config['tie_word_embeddings']!r}, expected true or false")
     if config.get("is_encoder_decoder", True) is not True:
         raise UserError(f"{where}: is_encoder_decoder={config['is_encoder_decoder']!r}, MetricX is encoder-decoder")
 
