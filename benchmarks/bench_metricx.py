@@ -46,7 +46,7 @@ def write_data(path: Path, n_segments: int) -> None:
 
 def build(kind: str, out: Path) -> None:
     sys.path.insert(0, str(ROOT / "tests"))
-    from test_neural_metricx import TINY, build_tiny_metricx
+    from test_neural_metricx import build_tiny_metricx
 
     if kind == "tiny":
         build_tiny_metricx(out)

@@ -314,7 +314,6 @@ def test_unexpected_layout(tiny, tmp_path):
 
 def test_tensors_that_do_not_fit_the_config(tiny):
     from eval.errors import UserError
-    from eval.metrics.neural.metricx import MetricX  # noqa: F401  (registers nothing; keeps imports lazy)
     from eval.models.metricx_checkpoint import find_metricx, read_state_dict
     from eval.models.metricx_model import MetricXModel
     from transformers import MT5Config
