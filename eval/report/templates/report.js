@@ -95,7 +95,8 @@
     T = DATA.testsets[index];
     cache = {};
     ex.page = 0;
-    const metricItems = metricNames().map((m) => [m, m]);
+    // every chart and table picks its metric here, so the label says which way is better
+    const metricItems = metricNames().map((m) => [m, `${m} ${hib(m) ? "\u2191 higher is better" : "\u2193 lower is better"}`]);
     for (const id of ["wins-metric", "chart-metric", "bucket-metric", "ex-metric", "cmp-metric"]) options($(id), metricItems);
     const sysItems = T.systems.map((s) => [s, s]);
     options($("ex-system"), [["", "all systems"], ...sysItems]);
