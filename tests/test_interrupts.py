@@ -29,7 +29,7 @@ import pytest
 
 from conftest import CORPORA, ROOT, WMT22, need
 
-TRIALS = int(os.environ.get("MTEVAL_SIGNAL_TRIALS", "4"))
+TRIALS = int(os.environ.get("MTEVAL_SIGNAL_TRIALS", "2"))
 EXIT_BOUND_S = 20.0  # generous: CI boxes are shared; a clean stop takes well under 1 s
 KILL_BOUND_S = 3.0  # workers of a SIGKILLed run are gone (and the pipes at EOF) within this
 
@@ -126,8 +126,9 @@ def complete(tmp_path_factory):
     return _testset_scores(config.parent / "out"), time.monotonic() - started
 
 
-def _trial(folder: Path, kind: str, at_pool: bool, delay: float, complete_scores: dict) -> str:
-    """One signalled run; returns what it found ('interrupted' or 'finished first')."""
+def _trial(folder: Path, kind: str, at_pool: bool, delay: float, complete_scores: dict) -> tuple[str, float]:
+    """One signalled run: ('interrupted' or 'finished first', seconds from the
+    signal to the end of the pipes); AssertionError says what went wrong."""
     signum, to_group, status = KINDS[kind]
     config = _config(folder)
     proc = _start(config)
@@ -146,7 +147,7 @@ def _trial(folder: Path, kind: str, at_pool: bool, delay: float, complete_scores
             out, err = proc.communicate(timeout=bound)
         except subprocess.TimeoutExpired:
             where = "main process still running" if proc.poll() is None else "pipes held open by survivors"
-            pytest.fail(f"{kind} after {delay:.2f}s: no end within {bound}s ({where}: {_group(proc.pid)})")
+            raise AssertionError(f"{kind} +{delay:.2f}s: no end within {bound}s ({where}: {_group(proc.pid)})")
         took = time.monotonic() - signalled
     finally:
         _kill_group(proc.pid)
@@ -167,7 +168,7 @@ def _trial(folder: Path, kind: str, at_pool: bool, delay: float, complete_scores
     if cache.exists():
         with sqlite3.connect(cache) as conn:
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok", context
-    return outcome
+    return outcome, took
 
 
 @pytest.mark.slow
@@ -175,12 +176,19 @@ def _trial(folder: Path, kind: str, at_pool: bool, delay: float, complete_scores
 def test_signals_at_random_moments(kind, complete, tmp_path):
     complete_scores, duration = complete
     rng = random.Random(f"{kind}-{os.getpid()}-{time.time()}")
-    outcomes = []
+    outcomes, failures, took = [], [], []
     for trial in range(TRIALS):
         at_pool = trial % 2 == 1
         delay = rng.uniform(0, 1.0) if at_pool else rng.uniform(0.2, duration)
-        outcomes.append(_trial(tmp_path / str(trial), kind, at_pool, delay, complete_scores))
-    print(f"{kind}: {outcomes.count('interrupted')}/{TRIALS} interrupted, all clean")
+        try:
+            outcome, seconds = _trial(tmp_path / str(trial), kind, at_pool, delay, complete_scores)
+            outcomes.append(outcome)
+            took.append(seconds)
+        except AssertionError as exc:
+            failures.append(str(exc).splitlines()[0])
+    print(f"\n{kind}: {TRIALS - len(failures)}/{TRIALS} clean ({outcomes.count('interrupted')} interrupted, "
+          f"{outcomes.count('finished first')} finished first); slowest end {max(took, default=0):.2f}s after the signal")
+    assert not failures, "\n".join(failures)
 
 
 @pytest.mark.parametrize("signum, status, name", [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "SIGINT")])
