@@ -36,7 +36,8 @@ def _quit_now(signum: int, frame) -> None:
 
 def _stop(signum: int, frame) -> None:
     for other in _SIGNALS:
-        signal.signal(other, _quit_now)
+        if signal.getsignal(other) is _stop:
+            signal.signal(other, _quit_now)
     raise Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
 
 
@@ -48,9 +49,12 @@ def stop_on_signals(restore: bool = True) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():  # only the main thread may
         yield
         return
-    previous = {s: signal.signal(s, _stop) for s in _SIGNALS}
+    # A signal ignored on entry stays ignored (``mteval run ... &`` in a script
+    # must not stop at the Ctrl-C meant for the foreground).
+    handled = [s for s in _SIGNALS if signal.getsignal(s) is not signal.SIG_IGN]
+    previous = {s: signal.signal(s, _stop) for s in handled}
     try:
         yield
     finally:
-        for s in _SIGNALS:
+        for s in handled:
             signal.signal(s, (previous[s] or signal.SIG_DFL) if restore else signal.SIG_IGN)

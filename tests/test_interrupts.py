@@ -66,7 +66,13 @@ def _start(config: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("CI", None)  # no difference either way: stderr is a pipe, so no progress bars
     return subprocess.Popen([sys.executable, "-m", "eval.cli", "run", str(config), "--jobs", "3"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            preexec_fn=_sigint_as_at_a_terminal)
+
+
+def _sigint_as_at_a_terminal() -> None:
+    """Tests may run in a background job, where SIGINT arrives ignored (and stays so)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _group(pgid: int) -> list[int]:
@@ -215,3 +221,18 @@ def test_a_signal_after_the_first_test_set_keeps_it(tmp_path, signum, status, na
     assert err.splitlines() == [f"mteval: interrupted by {name}; finished test sets are kept"]
     assert _group(proc.pid) == []
     assert 1 <= len(json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]) < 40
+
+
+def test_a_signal_ignored_on_entry_stays_ignored():
+    """POSIX: ``mteval run ... &`` in a script keeps SIGINT ignored, as Python does."""
+    script = ("import os, signal, sys\n"
+              "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+              "from eval.interrupts import stop_on_signals\n"
+              "with stop_on_signals():\n"
+              "    assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN\n"
+              "    os.kill(os.getpid(), signal.SIGINT)\n"
+              "    assert signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL\n"
+              "print('survived')\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0 and proc.stdout == "survived\n", proc.stderr
