@@ -38,8 +38,12 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """The program (``argv=None``: sys.argv, and the process ends after it)."""
-    with stop_on_signals(restore=argv is not None):
-        return _main(sys.argv[1:] if argv is None else argv)
+    try:
+        with stop_on_signals(restore=argv is not None):
+            return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (eval/interrupts.py)
+        sys.stderr.write(f"mteval: interrupted by {signal_name(exc)}; finished test sets are kept\n")
+        return exit_status(exc)
 
 
 def _main(argv: list[str]) -> int:
@@ -55,9 +59,6 @@ def _main(argv: list[str]) -> int:
     except BrokenPipeError:  # output piped into head & co.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (eval/interrupts.py)
-        sys.stderr.write(f"mteval: interrupted by {signal_name(exc)}; finished test sets are kept\n")
-        return exit_status(exc)
 
 
 if __name__ == "__main__":

@@ -87,10 +87,17 @@ class WorkerPool(Generic[T, R]):
         """(task, fn(task)) for every task, in the order they finish."""
         pending = deque(range(len(self.tasks)))
         busy: dict[Connection, int] = {}
-        for conn in self._conns:
+
+        def give(conn: Connection) -> None:
             if pending:
-                busy[conn] = pending.popleft()
-                conn.send(busy[conn])
+                busy[conn] = index = pending.popleft()
+                try:
+                    conn.send(index)
+                except OSError:  # the worker is gone
+                    raise self._died(conn, index) from None
+
+        for conn in self._conns:
+            give(conn)
         while busy:
             for conn in wait(list(busy)):
                 index = busy.pop(conn)
@@ -100,9 +107,7 @@ class WorkerPool(Generic[T, R]):
                     raise self._died(conn, index) from None
                 if not ok:
                     raise value
-                if pending:
-                    busy[conn] = pending.popleft()
-                    conn.send(busy[conn])
+                give(conn)
                 yield self.tasks[index], value
 
     def _died(self, conn: Connection, index: int) -> WorkerDied:
