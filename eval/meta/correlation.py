@@ -17,8 +17,8 @@ def group_mean(values: np.ndarray) -> float:
 
 def constant_groups(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """True where a group's rated entries are all equal (or there are none)."""
-    hi = np.where(mask, x, -np.inf).max(axis=-1)
-    lo = np.where(mask, x, np.inf).min(axis=-1)
+    hi = np.where(mask, x, -np.inf).max(axis=-1, initial=-np.inf)
+    lo = np.where(mask, x, np.inf).min(axis=-1, initial=np.inf)
     return ~(hi > lo)
 
 
