@@ -34,8 +34,10 @@ def pearson_groups(human: np.ndarray, metric: np.ndarray, mask: np.ndarray) -> n
     mc = _centred(metric, mask, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (hc * mc).sum(axis=-1) / np.sqrt((hc * hc).sum(axis=-1) * (mc * mc).sum(axis=-1))
+    r = np.clip(r, -1.0, 1.0)
+    r = np.where(n == 2, np.round(r), r)  # scipy returns exactly +-1 for two points
     undefined = (n < 2) | constant_groups(human, mask) | constant_groups(metric, mask)
-    return np.where(undefined, np.nan, np.clip(r, -1.0, 1.0))
+    return np.where(undefined, np.nan, r)
 
 
 def average_ranks(x: np.ndarray) -> np.ndarray:

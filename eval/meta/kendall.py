@@ -133,7 +133,8 @@ def tau(counts: PairCounts, variant: str) -> np.ndarray:
         human_tie = counts.human_ties + counts.both_ties
         undefined = (counts.size < 2) | (metric_tie == tot) | (human_tie == tot)
         if variant == "b":
-            t = con_minus_dis / np.sqrt(tot - metric_tie) / np.sqrt(tot - human_tie)
+            # scipy.stats.kendalltau(human, metric): the human term divides first
+            t = con_minus_dis / np.sqrt(tot - human_tie) / np.sqrt(tot - metric_tie)
         elif variant == "c":
             m = counts.classes.astype(float)
             t = 2 * con_minus_dis / (counts.size.astype(float) ** 2 * (m - 1) / m)
