@@ -26,7 +26,7 @@ from .groups import GROUPINGS, rated_groups
 
 DEFAULT_K = 1000
 DEFAULT_PVAL = 0.05
-_CHUNK_ELEMENTS = 2_000_000  # bound on resampled entries scored at once (x L for dense Kendall)
+_CHUNK_ELEMENTS = 400_000  # bound on resampled entries scored at once
 
 Scorer = Callable[[np.ndarray], np.ndarray]  # (B, G, L) metric resamples -> (B,) statistic
 
@@ -74,7 +74,7 @@ def scorer(name: str, human: np.ndarray, mask: np.ndarray) -> Scorer:
         return lambda m: _mean_defined(correlation.pearson_groups(human, m, mask))
     if name in ("kendall_b", "kendall_c"):
         variant = name[-1]
-        return lambda m: _mean_defined(kendall.tau(kendall.pair_counts(human, m, mask), variant))
+        return lambda m: _mean_defined(kendall.tau(kendall.pair_counts(human, m, mask, variant == "c"), variant))
     if name == "accuracy":  # micro-pooled over groups (test sets)
         i, j = np.triu_indices(mask.shape[-1], 1)
         valid = mask[:, i] & mask[:, j]
@@ -97,13 +97,12 @@ def perm_both(score: Scorer, mask: np.ndarray, metric1: np.ndarray, metric2: np.
     0/1 swaps to reuse across pairs (else drawn from RandomState(seed))."""
     z1, z2 = _zscore(metric1[mask]), _zscore(metric2[mask])
     n = z1.size
-    L = mask.shape[-1]
     grouped = np.zeros((2,) + mask.shape)
     grouped[:, mask] = np.stack([z1, z2])
     base = score(grouped)
     delta = base[1] - base[0]
     rng = np.random.RandomState(seed) if draws is None else None
-    chunk = max(1, _CHUNK_ELEMENTS // (mask.size * (L if L <= 64 else 1)))
+    chunk = max(1, _CHUNK_ELEMENTS // mask.size)
     count, used = 0, 0
     while used < k:
         boundary = min(k, (used // early.block_size + 1) * early.block_size)
