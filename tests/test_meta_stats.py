@@ -233,3 +233,29 @@ def test_pearson_resampled_from_sums_equals_pearson_of_the_formed_resamples():
     formed = Statistic(fast.score, mask)
     for a, b in zip(fast.swapped(z1, z2, w), formed.swapped(z1, z2, w)):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_a_shared_cache_changes_no_value():
+    rng = np.random.default_rng(5)
+    human = rng.random((4, 12))
+    metrics = [human + rng.normal(0, 0.3, human.shape) for _ in range(2)]
+    cache: dict = {}
+    shared = [agreement(human, m, cache=cache)[0] for m in metrics]
+    alone = [agreement(human, m)[0] for m in metrics]
+    np.testing.assert_equal(shared, alone)
+
+
+def test_compare_metrics_leaves_out_a_constant_metric_with_its_reason():
+    rng = np.random.default_rng(6)
+    human = rng.random((5, 10))
+    metrics = {"good": human + rng.normal(0, 0.1, human.shape), "flat": np.ones((5, 10)),
+               "noise": rng.random((5, 10))}
+    result = compare_metrics(human, metrics, statistic="sys_pearson", k=100)
+    assert list(result.scores) == ["good", "noise"]
+    assert result.undefined == {"flat": "metric system scores are all equal"}
+    assert set(result.ranks) == {"good", "noise"}
+
+
+def test_compare_metrics_needs_three_systems_for_a_correlation():
+    with pytest.raises(ValueError, match="too few systems"):
+        compare_metrics(np.random.default_rng(0).random((2, 4)), {"a": np.zeros((2, 4))}, statistic="sys_pearson")

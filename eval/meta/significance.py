@@ -20,7 +20,7 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from . import correlation, kendall, pairwise
+from . import correlation, kendall
 from .agreement import MIN_SYSTEMS, as_matrix, row_means
 from .groups import GROUPINGS, rated_groups
 
@@ -235,8 +235,8 @@ def compare_metrics(human_seg, metrics_seg: Mapping[str, np.ndarray], human_sys=
                     early: EarlyStop = EarlyStop()) -> MetricComparison:
     """PERM-BOTH between every pair of metrics for one statistic, and clusters.
 
-    statistic: sys_pearson, sys_spearman... any of sys_{pearson,kendall_b,accuracy}
-    or seg_{pearson,kendall_b,kendall_c}_{none,item,sys}. Inputs as for
+    statistic: one of sys_{pearson,kendall_b,accuracy} or
+    seg_{pearson,kendall_b,kendall_c}_{none,item,sys}. Inputs as for
     agreement(); metrics_sys defaults to each metric's mean segment score.
     k=0 ranks by value only (every metric its own cluster). Metrics whose
     statistic is undefined are listed in .undefined and left out."""
@@ -257,6 +257,8 @@ def compare_metrics(human_seg, metrics_seg: Mapping[str, np.ndarray], human_sys=
         human, mask = h[keep][None], np.ones((1, int(keep.sum())), bool)
         grouped = {m: v[keep][None] for m, v in sys_scores.items()}
         for m, v in grouped.items():
+            if np.isnan(v).any():
+                raise ValueError(f"metric {m}: system score missing for a system with a human score")
             if name != "accuracy" and np.all(v == v[0, 0]):
                 undefined[m] = "metric system scores are all equal"
     else:
