@@ -90,7 +90,7 @@ def main() -> None:
 
     start = time.perf_counter()
     cache: dict = {}
-    ours = {m: agreement(human, v, _cache=cache)[0] for m, v in metrics.items()}
+    ours = {m: agreement(human, v, cache=cache)[0] for m, v in metrics.items()}
     t_ours = time.perf_counter() - start
     start = time.perf_counter()
     with warnings.catch_warnings():
