@@ -93,7 +93,9 @@ def reference_values(human, metric, metric_sys, spa: bool):
 
 
 def check_against_reference(human, metric, metric_sys, spa: bool):
-    mine, reasons = agreement(human, metric, metric_sys=metric_sys)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")  # an undefined statistic must not warn either
+        mine, reasons = agreement(human, metric, metric_sys=metric_sys)
     ref = reference_values(human, metric, metric_sys, spa)
     for key, value in mine.items():
         if key == "sys_spa" and not spa:

@@ -134,8 +134,8 @@ def segment_level(human_seg: np.ndarray, metric_seg: np.ndarray, raw_human_seg: 
             pairs = ties.count_pairs(mask)
             result = ties.calibrate(h, m, mask) if 0 < pairs <= ties.MAX_PAIRS else None
             if result is None:
-                why = (f"{pairs:,} pairs exceed the calibration limit of {ties.MAX_PAIRS:,}"
-                       if pairs else f"no group ({by}) has 2 rated entries")
+                why = (f"{pairs:,} pairs exceed the calibration limit of {ties.MAX_PAIRS:,}" if pairs
+                       else "no rated segments" if not mask.any() else f"no group ({by}) has 2 rated entries")
                 values[acc_key] = values[eps_key] = float("nan")
                 reasons[acc_key] = reasons[eps_key] = why
             else:
