@@ -259,3 +259,17 @@ def test_compare_metrics_leaves_out_a_constant_metric_with_its_reason():
 def test_compare_metrics_needs_three_systems_for_a_correlation():
     with pytest.raises(ValueError, match="too few systems"):
         compare_metrics(np.random.default_rng(0).random((2, 4)), {"a": np.zeros((2, 4))}, statistic="sys_pearson")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_long_groups_counted_by_sorting_equal_all_pairs_compared(seed):
+    """kendall.pair_counts switches from comparing all pairs to sorting and
+    counting inversions for long groups (sys/none groupings): same counts."""
+    rng = np.random.default_rng(seed)
+    human = rng.integers(0, 7, (3, 90)).astype(float)
+    metric = rng.integers(0, 9, (4, 3, 90)) * 0.5
+    mask = rng.random((3, 90)) < 0.8
+    sorted_counts = kendall._sorted(human, metric, mask, True)
+    dense_counts = kendall._dense(human, metric, mask, True)
+    for field in ("con", "dis", "metric_ties", "human_ties", "both_ties", "size", "classes"):
+        np.testing.assert_array_equal(getattr(sorted_counts, field), getattr(dense_counts, field), err_msg=field)
