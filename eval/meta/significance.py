@@ -24,6 +24,8 @@ from . import correlation, kendall
 from .agreement import MIN_SYSTEMS, as_matrix, row_means
 from .groups import GROUPINGS, rated_groups
 
+STATISTICS = ("sys_pearson", "sys_kendall_b", "sys_accuracy") + tuple(
+    f"seg_{name}_{by}" for name in ("pearson", "kendall_b", "kendall_c") for by in GROUPINGS)  # with a significance test
 DEFAULT_K = 1000
 DEFAULT_PVAL = 0.05
 _CHUNK_ELEMENTS = 400_000  # bound on resampled entries scored at once
@@ -219,13 +221,11 @@ def _compare(statistic: str, score: Statistic, mask: np.ndarray, metrics: Mappin
 
 
 def _split(statistic: str) -> tuple[str, str, str]:
-    """'seg_kendall_b_item' -> ('seg', 'kendall_b', 'item')."""
+    """'seg_kendall_b_item' -> ('seg', 'kendall_b', 'item'); 'sys_pearson' -> ('sys', 'pearson', 'none')."""
     level, _, rest = statistic.partition("_")
     if level == "sys":
         return level, rest, "none"
     name, _, by = rest.rpartition("_")
-    if level != "seg" or by not in GROUPINGS:
-        raise ValueError(f"no significance test for {statistic!r}")
     return level, name, by
 
 
@@ -240,9 +240,9 @@ def compare_metrics(human_seg, metrics_seg: Mapping[str, np.ndarray], human_sys=
     agreement(); metrics_sys defaults to each metric's mean segment score.
     k=0 ranks by value only (every metric its own cluster). Metrics whose
     statistic is undefined are listed in .undefined and left out."""
+    if statistic not in STATISTICS:
+        raise ValueError(f"no significance test for {statistic!r}: expected one of {', '.join(STATISTICS)}")
     level, name, by = _split(statistic)
-    if name == "spearman":
-        raise ValueError("no significance test for sys_spearman (MTME has none either: use sys_pearson or sys_kendall_b)")
     human_seg = as_matrix("human_seg", human_seg)
     shape = human_seg.shape
     segs = {m: as_matrix(f"metrics_seg[{m}]", v, shape) for m, v in metrics_seg.items()}
