@@ -273,3 +273,13 @@ def test_long_groups_counted_by_sorting_equal_all_pairs_compared(seed):
     dense_counts = kendall._dense(human, metric, mask, True)
     for field in ("con", "dis", "metric_ties", "human_ties", "both_ties", "size", "classes"):
         np.testing.assert_array_equal(getattr(sorted_counts, field), getattr(dense_counts, field), err_msg=field)
+
+
+def test_pooled_accuracy_test_takes_a_constant_metric_without_warning():
+    from eval.meta import compare_pooled_accuracy
+
+    sets = [(np.array([1, 2, 3, 4.0]), {"flat": np.zeros(4), "good": np.array([1, 2, 3, 4.0])})]
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        result = compare_pooled_accuracy(sets, k=50)
+    assert result.scores == {"good": 1.0, "flat": 0.0}

@@ -155,8 +155,10 @@ def scorer(name: str, human: np.ndarray, mask: np.ndarray) -> Statistic:
 
 
 def _zscore(x: np.ndarray) -> np.ndarray:
-    """scipy.stats.zscore (population std), which MTME applies first."""
-    return (x - x.mean()) / x.std()
+    """scipy.stats.zscore (population std), which MTME applies first; a
+    constant vector (scipy: NaN) becomes zeros."""
+    std = x.std()
+    return (x - x.mean()) / std if std > 0 else np.zeros_like(x)
 
 
 def perm_both(stat: Statistic, mask: np.ndarray, metric1: np.ndarray, metric2: np.ndarray, *,
