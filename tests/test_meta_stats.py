@@ -283,3 +283,19 @@ def test_pooled_accuracy_test_takes_a_constant_metric_without_warning():
         warnings.simplefilter("error")
         result = compare_pooled_accuracy(sets, k=50)
     assert result.scores == {"good": 1.0, "flat": 0.0}
+
+
+def test_kendall_b_resampled_by_quadratic_forms_equals_counting_the_resamples():
+    from eval.meta.significance import KendallBStatistic, Statistic
+
+    rng = np.random.default_rng(8)
+    human = rng.integers(0, 4, (6, 11)).astype(float)
+    human[rng.random(human.shape) < 0.25] = np.nan
+    h, _, mask = rated_groups(human, human, "item")
+    z1 = rng.integers(0, 3, int(mask.sum())).astype(float)
+    z2 = rng.integers(0, 3, int(mask.sum())).astype(float)
+    w = rng.integers(0, 2, (40, z1.size))
+    fast = KendallBStatistic(h, mask)
+    counted = Statistic(fast.score, mask)
+    for a, b in zip(fast.swapped(z1, z2, w), counted.swapped(z1, z2, w)):
+        np.testing.assert_array_equal(a, b)

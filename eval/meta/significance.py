@@ -138,10 +138,80 @@ class PearsonStatistic(Statistic):
         return out[0], out[1]
 
 
+class KendallBStatistic(Statistic):
+    """Kendall tau-b, resampled without sorting: whether a pair (i, j) is ordered
+    or tied in a resample depends only on which metric each end came from, so
+    con - dis and the metric ties of a resample are quadratic forms in its swap
+    vector u: c + u.a + u'Qu, with the same Q for both resamples of a draw. Exact
+    integer counts, so every value equals the sorting path's bit for bit. Used
+    for groups up to _QUADRATIC_MAX_LENGTH (item and sys groupings)."""
+
+    def __init__(self, human: np.ndarray, mask: np.ndarray):
+        super().__init__(lambda m: _mean_defined(kendall.tau(kendall.pair_counts(human, m, mask, False), "b")), mask)
+        L = mask.shape[-1]
+        upper = np.triu(np.ones((L, L), bool), 1)
+        self.valid = (mask[:, :, None] & mask[:, None, :] & upper).astype(float)
+        self.t = np.sign(human[:, None, :] - human[:, :, None]) * self.valid  # [g, i, j] = sign(h_j - h_i)
+        self.pairs = self.valid.sum(axis=(1, 2)).astype(np.int64)
+        self.human_tie = self.pairs - np.abs(self.t).sum(axis=(1, 2)).astype(np.int64)
+        self.n = mask.sum(axis=-1)
+
+    @staticmethod
+    def _forms(weight, d00, d10, d01, d11):
+        """(c, a, Q) of sum_ij weight_ij d(u_i, u_j) = c + u.a + u'Qu, where
+        d(u_i, u_j) is d00..d11 for the ends' choices (1 = first vector)."""
+        c = (weight * d00).sum(axis=(1, 2))
+        a = (weight * (d10 - d00)).sum(axis=2) + (weight * (d01 - d00)).sum(axis=1)
+        return c, a, weight * (d11 - d10 - d01 + d00)
+
+    chunk_elements = 4_000_000  # resampled entries per call: building the forms dominates otherwise
+
+    def _counts(self, Z1, Z2, U, groups):
+        """(con - dis, metric ties) of both resamples, for a slice of groups."""
+        t, valid = self.t[groups], self.valid[groups]
+        diff = lambda a, b: b[:, None, :] - a[:, :, None]  # noqa: E731  [g, i, j] = b_j - a_i
+        d = [diff(Z2, Z2), diff(Z1, Z2), diff(Z2, Z1), diff(Z1, Z1)]  # ends from (m2, m2), (m1, m2), ...
+        signs, ties = [np.sign(x) for x in d], [(x == 0).astype(float) for x in d]
+        Ug = U.transpose(1, 0, 2)  # (G, B, L)
+        out = []
+        for order in ((0, 1, 2, 3), (3, 2, 1, 0)):  # m1 takes z1 where u = 1; m2 takes z2 there
+            counts = []
+            for values, weight in ((signs, t), (ties, valid)):
+                c, a, Q = self._forms(weight, *(values[i] for i in order))
+                quadratic = ((Ug @ Q) * Ug).sum(axis=-1).T
+                counts.append(np.rint(c + (U * a).sum(axis=-1) + quadratic).astype(np.int64))
+            out.append(counts)
+        return out
+
+    def swapped(self, z1, z2, w1):
+        Z1, Z2 = np.zeros(self.mask.shape), np.zeros(self.mask.shape)
+        Z1[self.mask], Z2[self.mask] = z1, z2
+        U = np.zeros((w1.shape[0],) + self.mask.shape)
+        U[:, self.mask] = w1
+        G, L = self.mask.shape
+        step = max(1, 2_000_000 // (L * L))
+        parts = [self._counts(Z1[g:g + step], Z2[g:g + step], U[:, g:g + step], slice(g, g + step))
+                 for g in range(0, G, step)]
+        out = []
+        for side in range(2):
+            con_minus_dis = np.concatenate([p[side][0] for p in parts], axis=1)
+            metric_tie = np.concatenate([p[side][1] for p in parts], axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                tau = con_minus_dis / np.sqrt(self.pairs - self.human_tie) / np.sqrt(self.pairs - metric_tie)
+            undefined = (self.n < 2) | (self.human_tie == self.pairs) | (metric_tie == self.pairs)
+            out.append(_mean_defined(np.where(undefined, np.nan, np.clip(tau, -1.0, 1.0))))
+        return out[0], out[1]
+
+
+_QUADRATIC_MAX_LENGTH = 64  # longer groups (sys, none groupings) sort instead: the forms grow as length^2
+
+
 def scorer(name: str, human: np.ndarray, mask: np.ndarray) -> Statistic:
     """The statistic `name` of metric resamples against fixed human groups."""
     if name == "pearson":
         return PearsonStatistic(human, mask)
+    if name == "kendall_b" and mask.shape[-1] <= _QUADRATIC_MAX_LENGTH:
+        return KendallBStatistic(human, mask)
     if name in ("kendall_b", "kendall_c"):
         variant = name[-1]
         return Statistic(lambda m: _mean_defined(kendall.tau(kendall.pair_counts(human, m, mask, variant == "c"), variant)), mask)
@@ -172,7 +242,7 @@ def perm_both(stat: Statistic, mask: np.ndarray, metric1: np.ndarray, metric2: n
     base1, base2 = stat.swapped(z1, z2, np.ones((1, n), np.int64))  # no swap: m1 = z1, m2 = z2
     delta = base2[0] - base1[0]
     rng = np.random.RandomState(seed) if draws is None else None
-    chunk = max(1, _CHUNK_ELEMENTS // mask.size)
+    chunk = max(1, getattr(stat, "chunk_elements", _CHUNK_ELEMENTS) // mask.size)
     count, used = 0, 0
     while used < k:
         boundary = min(k, (used // early.block_size + 1) * early.block_size)
