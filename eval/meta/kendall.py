@@ -4,8 +4,8 @@ A pair of rated entries of one group is concordant, discordant, tied in the
 metric only, in the human score only, or in both; every Kendall variant MTME uses
 is a formula of these five counts (scipy's for tau-b and tau-c). Short groups
 (item grouping: one segment across systems) compare all pairs densely; long
-ones sort and count inversions bit by bit, O(n log^2 n) with no Python loop
-over entries.
+ones sort and count inversions with a radix pass, O(n log n) array operations
+and no Python loop over entries.
 """
 from __future__ import annotations
 
