@@ -20,12 +20,13 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from . import correlation, kendall
+from . import correlation, kendall, pair_swaps, ties
 from .agreement import MIN_SYSTEMS, as_matrix, row_means
 from .groups import GROUPINGS, rated_groups
 
 STATISTICS = ("sys_pearson", "sys_kendall_b", "sys_accuracy") + tuple(
-    f"seg_{name}_{by}" for name in ("pearson", "kendall_b", "kendall_c") for by in GROUPINGS)  # with a significance test
+    f"seg_{name}_{by}" for name in ("pearson", "kendall_b", "kendall_c") for by in GROUPINGS
+) + ("seg_acc_eq_item", "seg_acc_eq_none")  # the statistics with a significance test
 DEFAULT_K = 1000
 DEFAULT_PVAL = 0.05
 _CHUNK_ELEMENTS = 400_000  # bound on resampled entries scored at once
@@ -271,25 +272,50 @@ def assign_ranks(sig: np.ndarray, pval: float = DEFAULT_PVAL) -> list[int]:
     return ranks
 
 
+def _rank(statistic: str, values: dict[str, float], pvalue: Callable[[str, str], float], k: int, pval: float,
+          undefined: dict[str, str]) -> MetricComparison:
+    """Order metrics as MTME does, test each pair (pvalue(better, worse)), cluster."""
+    order = sorted(values, key=lambda name: (-values[name], name))
+    n = len(order)
+    sig = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if k:
+                sig[i, j] = pvalue(order[i], order[j])
+    ranks = assign_ranks(sig, pval) if k else list(range(1, n + 1))
+    pvalues = {a: {b: float(sig[i, j]) for j, b in enumerate(order) if j > i} for i, a in enumerate(order)}
+    return MetricComparison(statistic, {m: values[m] for m in order}, pvalues, dict(zip(order, ranks)), undefined)
+
+
 def _compare(statistic: str, score: Statistic, mask: np.ndarray, metrics: Mapping[str, np.ndarray],
              undefined: dict[str, str], k: int, seed: int, early: EarlyStop, pval: float) -> MetricComparison:
     values = {}
     for name, m in metrics.items():
         grouped = np.zeros((1,) + mask.shape)
         grouped[0, mask] = m[mask]
-        value = float(score(grouped)[0])
-        values[name] = value
-    order = sorted(values, key=lambda name: (-values[name], name))
-    n = len(order)
-    sig = np.zeros((n, n))
+        values[name] = float(score(grouped)[0])
     draws = np.random.RandomState(seed).binomial(1, 0.5, (k, int(mask.sum()))).astype(np.uint8) if k else None
-    for i in range(n):
-        for j in range(i + 1, n):
-            if k:
-                sig[i, j] = perm_both(score, mask, metrics[order[j]], metrics[order[i]], k=k, early=early, draws=draws)[0]
-    ranks = assign_ranks(sig, pval) if k else list(range(1, n + 1))
-    pvalues = {a: {b: float(sig[i, j]) for j, b in enumerate(order) if j > i} for i, a in enumerate(order)}
-    return MetricComparison(statistic, {m: values[m] for m in order}, pvalues, dict(zip(order, ranks)), undefined)
+    return _rank(statistic, values, lambda better, worse: perm_both(
+        score, mask, metrics[worse], metrics[better], k=k, early=early, draws=draws)[0], k, pval, undefined)
+
+
+def _compare_acc_eq(statistic: str, human: np.ndarray, mask: np.ndarray, metrics: Mapping[str, np.ndarray],
+                    k: int, seed: int, early: EarlyStop, pval: float) -> MetricComparison:
+    """acc_eq with each metric's calibrated epsilon, tested as MTME's
+    CompareMetrics(perm_test='pairs') tests it (see pair_swaps.py)."""
+    if ties.count_pairs(mask) > ties.MAX_PAIRS:
+        raise ValueError(f"{statistic}: {ties.count_pairs(mask):,} pairs exceed the calibration limit of {ties.MAX_PAIRS:,}")
+    calibrated, undefined = {}, {}
+    for name, m in metrics.items():
+        result = ties.calibrate(human, m, mask)
+        if result is None:
+            undefined[name] = "no group has 2 rated entries"
+        else:
+            calibrated[name] = result
+    swaps = pair_swaps.PairSwaps(mask, k, seed) if k and calibrated else None
+    return _rank(statistic, {m: r.accuracy for m, r in calibrated.items()}, lambda better, worse: pair_swaps.acc_eq_difference(
+        human, mask, metrics[worse], metrics[better], calibrated[worse].epsilon, calibrated[better].epsilon, swaps, k,
+        early.block_size, early.low, early.high)[0], k, pval, undefined)
 
 
 def _split(statistic: str) -> tuple[str, str, str]:
@@ -307,8 +333,9 @@ def compare_metrics(human_seg, metrics_seg: Mapping[str, np.ndarray], human_sys=
                     early: EarlyStop = EarlyStop()) -> MetricComparison:
     """PERM-BOTH between every pair of metrics for one statistic, and clusters.
 
-    statistic: one of sys_{pearson,kendall_b,accuracy} or
-    seg_{pearson,kendall_b,kendall_c}_{none,item,sys}. Inputs as for
+    statistic: one of STATISTICS: sys_{pearson,kendall_b,accuracy},
+    seg_{pearson,kendall_b,kendall_c}_{none,item,sys}, or seg_acc_eq_{item,none}
+    (each metric at its calibrated epsilon, MTME's test over pairs). Inputs as for
     agreement(); metrics_sys defaults to each metric's mean segment score.
     k=0 ranks by value only (every metric its own cluster). Metrics whose
     statistic is undefined are listed in .undefined and left out."""
@@ -340,10 +367,12 @@ def compare_metrics(human_seg, metrics_seg: Mapping[str, np.ndarray], human_sys=
         for m, v in grouped.items():
             if np.isnan(v[mask]).any():
                 raise ValueError(f"metric {m}: score missing for a rated segment")
-            if correlation.constant_groups(v, mask).all():
+            if name != "acc_eq" and correlation.constant_groups(v, mask).all():
                 undefined[m] = "metric scores are constant within every group"
-    score = scorer(name, human, mask)
     kept = {m: v for m, v in grouped.items() if m not in undefined}
+    if name == "acc_eq":
+        return _compare_acc_eq(statistic, human, mask, grouped, k, seed, early, pval)
+    score = scorer(name, human, mask)
     return _compare(statistic, score, mask, kept, undefined, k, seed, early, pval)
 
 
