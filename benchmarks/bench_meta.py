@@ -1,13 +1,14 @@
 """Agreement statistics (eval.meta) vs MTME's reference implementation, same
 process, same inputs: 10 metrics on 20 systems x 1,000 rated segments.
 
-    python benchmarks/bench_meta.py [--k 1000] [--mtme-resamples 20] [--kendall]
+    python benchmarks/bench_meta.py [--k 1000] [--mtme-resamples 20] [--kendall] [--acc-eq]
 
 1. All statistics of agreement() for the 10 metrics (incl. SPA and acc_eq
    calibration), and MTME computing the same ones; max |difference|.
 2. The PERM-BOTH significance matrix (45 pairs, k resamples, MTME's early
    stopping) for sys_pearson, run in full by both, p-values compared; and for
-   seg_pearson_item (and seg_kendall_b_item with --kendall: ~10 min more),
+   seg_pearson_item (and seg_kendall_b_item with --kendall, seg_acc_eq_item
+   with --acc-eq: MTME's pairs test; a few minutes each),
    mteval's full matrix against MTME's
    time per resample measured on one pair (MTME needs hours for the matrix),
    with the p-values of that pair compared at that many resamples.
@@ -30,7 +31,7 @@ MTME = ROOT.parent / "shared" / "reference" / "mt-metrics-eval"
 RESULTS = ROOT / "benchmarks" / "results" / "meta.md"
 sys.path[:0] = [str(ROOT), str(MTME)]
 
-from eval.meta import agreement, compare_metrics  # noqa: E402
+from eval.meta import EarlyStop, agreement, compare_metrics  # noqa: E402
 
 N_SYS, N_SEG, N_METRICS, SEED = 20, 1000, 10, 1
 
@@ -79,6 +80,7 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=1000)
     parser.add_argument("--mtme-resamples", type=int, default=20, help="MTME resamples timed per segment-level pair")
     parser.add_argument("--kendall", action="store_true", help="also the seg_kendall_b_item matrix")
+    parser.add_argument("--acc-eq", action="store_true", help="also the seg_acc_eq_item matrix")
     args = parser.parse_args()
     import scipy.stats
     from mt_metrics_eval import stats
@@ -146,6 +148,26 @@ def main() -> None:
         same = few.pvalues[order[0]][order[1]] == sig[0, 1]
         print(f"{statistic} matrix: mteval {t_ours:.1f} s, MTME ~{t_ref:.0f} s (extrapolated), same p on one pair: {same}")
         lines.append(f"| {statistic} | {t_ours:.1f} | ~{t_ref:.0f} (extrapolated: {per_resample * 1000:.0f} ms "
+                     f"per resample x {args.k} x 45) | ~{t_ref / t_ours:.0f}x faster | "
+                     f"identical on the pair timed ({args.mtme_resamples} resamples): {same} |")
+    if args.acc_eq:
+        start = time.perf_counter()
+        compare_metrics(human, metrics, statistic="seg_acc_eq_item", k=args.k, seed=SEED)
+        t_ours = time.perf_counter() - start
+        few = compare_metrics(human, {m: metrics[m] for m in pair}, statistic="seg_acc_eq_item",
+                              k=args.mtme_resamples, seed=SEED, early=EarlyStop(block_size=args.k))
+        order = list(few.scores)
+        corrs = {m: stats.Correlation(N_SYS, gold, list(metrics[m].reshape(-1))) for m in pair}
+        np.random.seed(SEED)
+        start = time.perf_counter()
+        eps = {m: ours[m]["seg_acc_eq_epsilon_item"] for m in pair}  # calibrated as MTME calibrates (tested)
+        ref_p = stats.PairwisePermutationSigDiff(corrs[order[1]], corrs[order[0]], "acc23", "item", args.mtme_resamples,
+                                                 epsilon1=eps[order[1]], epsilon2=eps[order[0]])[0]
+        per_resample = (time.perf_counter() - start) / args.mtme_resamples
+        t_ref = per_resample * args.k * 45
+        same = few.pvalues[order[0]][order[1]] == ref_p
+        print(f"seg_acc_eq_item matrix: mteval {t_ours:.1f} s, MTME ~{t_ref:.0f} s (extrapolated), same p: {same}")
+        lines.append(f"| seg_acc_eq_item (pairs test) | {t_ours:.1f} | ~{t_ref:.0f} (extrapolated: {per_resample * 1000:.0f} ms "
                      f"per resample x {args.k} x 45) | ~{t_ref / t_ours:.0f}x faster | "
                      f"identical on the pair timed ({args.mtme_resamples} resamples): {same} |")
     lines += ["", "Both tools stop early at the same block boundaries on the same draws (MTME's blocks of 1000: "
