@@ -38,6 +38,8 @@ def load_human(path: str | Path, fmt: str, da_score: str = "z") -> Judgments:
         return read_esa(path)
     if fmt == "mtme":
         return read_mtme(path)
+    if fmt == "jsonl":
+        return read_jsonl(path)
     return _generic(path, fmt)
 
 
