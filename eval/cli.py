@@ -11,7 +11,7 @@ from . import __version__
 from .errors import UserError
 
 # Subcommand modules, in help order; each defines register(subparsers).
-COMMANDS = ("score", "run", "report", "check", "history", "align", "models")
+COMMANDS = ("score", "run", "report", "check", "meta", "history", "align", "models")
 
 
 class Parser(argparse.ArgumentParser):

@@ -43,6 +43,26 @@ class ColumnSpec(Strict):
     domain: Optional[str] = None
 
 
+class HumanSpec(Strict):
+    """Human judgments of a test set's systems (``human: {path: ..., format: mqm}``)."""
+
+    path: str
+    format: Literal["da", "da-sys", "mqm", "mqm-raw", "esa", "mtme", "tsv", "jsonl"]
+    score: Literal["z", "raw"] = "z"
+    label: Optional[str] = None
+    rename: dict[str, str] = Field(default_factory=dict)
+    include_human: bool = False
+    outliers: list[str] = Field(default_factory=list)
+
+
+class MetaSpec(Strict):
+    """How agreement with human judgments is computed for test sets with ``human``."""
+
+    significance: bool = True
+    k: int = Field(1000, gt=0)
+    seed: int = 0
+
+
 class TestSetSpec(Strict):
     __test__ = False
 
@@ -64,6 +84,12 @@ class TestSetSpec(Strict):
     ref_format: Literal["segments", "document"] = "segments"
     repair: Optional[bool] = None
     align_model: str = "none"
+    human: Union[HumanSpec, list[HumanSpec], None] = None
+
+    @property
+    def human_specs(self) -> list[HumanSpec]:
+        """The ``human`` entries as a list (one or more files of judgments)."""
+        return [] if self.human is None else [self.human] if isinstance(self.human, HumanSpec) else list(self.human)
 
     @property
     def repairs_on(self) -> bool:
@@ -143,6 +169,7 @@ class RunConfig(Strict):
     history: Optional[str] = None
     jobs: Optional[int] = None
     significance: Optional[SignificanceSpec] = None
+    meta: Optional[MetaSpec] = None
     testsets: list[TestSetSpec]
 
     @model_validator(mode="after")

@@ -53,17 +53,31 @@ def run_config(
     from .report.write import write_run
 
     out = (Path(out_dir) if out_dir else base / (config.output or f"../reports/{config.name}")).resolve()
+    human = load_declared_human(config, base)
     cache = open_cache(config.cache, base)
     run = Run(config.name, config.model_dump(mode="json"))
     try:
         for spec in config.testsets:
             testset = load_prepared(spec, base)
             evaluate(run, testset, spec.metrics or config.metrics, config.engine, cache, jobs or config.jobs, significance)
+            if spec.name in human:
+                from .human.configured import add_meta
+
+                add_meta(run, run.scored[-1], human[spec.name], config.meta)
             write_run(run, out)
     finally:
         cache.close()
     record_history(run, out, config.history, base)
     return run, out
+
+
+def load_declared_human(config: RunConfig, base: Path) -> dict:
+    """Human judgments the config declares, loaded before any scoring."""
+    if not any(spec.human is not None for spec in config.testsets):
+        return {}
+    from .human.configured import load_declared
+
+    return load_declared(config, base)
 
 
 def record_history(run: Run, out: Path, setting: str | None, base: Path) -> None:

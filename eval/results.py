@@ -32,6 +32,7 @@ class Run:
     config: dict[str, Any]
     scored: list[ScoredTestSet] = field(default_factory=list)
     entries: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # agreement with human judgments (eval/human)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     def add(self, scored: ScoredTestSet) -> None:
@@ -61,13 +62,16 @@ class Run:
                 "systems": self.entries[ts.name],
                 **ts.notes,
             }
-        return {
+        out = {
             "name": self.name,
             "created": self.created,
             "mteval_version": __version__,
             "config": self.config,
             "testsets": testsets,
         }
+        if self.meta:
+            out["meta"] = self.meta
+        return out
 
     def system_table(self) -> pd.DataFrame:
         """One row per (testset, system, metric), with significance columns when present."""
