@@ -137,13 +137,24 @@ def testset_block(run: RunScores, human: Judgments, external: dict[str, Judgment
 
     options = options or MetaOptions()
     p = prepare(run, human, external, options)
-    metrics, reasons = {}, {}
-    for name in p.metric_seg:
-        values, why = meta.agreement(p.human_seg, p.metric_seg[name], p.human_sys, p.metric_sys[name])
-        metrics[name] = {k: _clean(v) for k, v in values.items()}
-        if why:
-            reasons[name] = dict(why)
     human_sys = p.human_sys if p.human_sys is not None else _row_means(p.human_seg)
+    metrics, reasons = {}, {}
+    rated = ~np.isnan(p.human_seg)
+    for name, seg in p.metric_seg.items():
+        human_seg, why_seg = p.human_seg, None
+        missing = rated & np.isnan(seg)
+        if missing.all(where=rated) and rated.any():  # system-level scores only
+            human_seg, why_seg = np.full_like(p.human_seg, np.nan), f"{name} has system-level scores only"
+        elif missing.any():
+            i, j = np.argwhere(missing)[0]
+            raise UserError(f"metric {name}: no score for system {p.systems[i]!r} segment {j + 1}, "
+                            "which humans rated")
+        values, why = meta.agreement(human_seg, seg, human_sys, p.metric_sys[name])
+        metrics[name] = {k: _clean(v) for k, v in values.items()}
+        if why_seg:
+            why = {k: why_seg if k.startswith("seg_") or k == "sys_spa" else r for k, r in why.items()}
+        if why:
+            reasons[name] = why
     block = {
         "testset": run.testset,
         "human": describe or {"path": human.path, "format": human.format},
@@ -162,7 +173,7 @@ def testset_block(run: RunScores, human: Judgments, external: dict[str, Judgment
         },
     }
     if options.significance and len(p.metric_seg) > 1:
-        block["ranks"] = {stat: _ranked(p, stat, options) for stat in options.statistics}
+        block["ranks"] = {stat: _ranked(p, human_sys, stat, options) for stat in options.statistics}
     return block
 
 
@@ -171,17 +182,28 @@ def _row_means(matrix: np.ndarray) -> np.ndarray:
         return np.nanmean(matrix, axis=1)
 
 
-def _ranked(p: Prepared, statistic: str, options: MetaOptions) -> dict:
+def _ranked(p: Prepared, human_sys: np.ndarray, statistic: str, options: MetaOptions) -> dict:
+    """PERM-BOTH p-values and MTME's clusters for one statistic; metrics for
+    which it is undefined (e.g. system-level scores only) are listed apart."""
     from .. import meta
 
-    result = meta.compare_metrics(p.human_seg, p.metric_seg, p.human_sys, p.metric_sys,
-                                  statistic=statistic, k=options.k, seed=options.seed)
-    pvalues = result.pvalues
-    if hasattr(pvalues, "to_dict"):
-        pvalues = {a: {b: _clean(v) for b, v in row.items()} for a, row in pvalues.to_dict(orient="index").items()}
+    segment_level = statistic.startswith("seg_")
+    rated = ~np.isnan(p.human_seg)
+    usable = {m: v for m, v in p.metric_seg.items() if not (segment_level and np.isnan(v[rated]).any())}
+    skipped = {m: "no segment scores" for m in p.metric_seg if m not in usable}
+    if segment_level:
+        seg = usable
+    else:  # system level: segment scores only feed the resampling, unrated cells stay unused
+        seg = {m: np.where(np.isnan(v), 0.0, v) for m, v in usable.items()}
+    try:
+        result = meta.compare_metrics(p.human_seg, seg, human_sys, {m: p.metric_sys[m] for m in usable},
+                                      statistic=statistic, k=options.k, seed=options.seed)
+    except ValueError as exc:
+        return {"scores": {}, "ranks": {}, "pvalues": {}, "undefined": {m: str(exc) for m in p.metric_seg}}
     return {"scores": {m: _clean(v) for m, v in result.scores.items()},
             "ranks": {m: int(r) for m, r in result.ranks.items()},
-            "pvalues": pvalues}
+            "pvalues": {a: {b: _clean(v) for b, v in row.items()} for a, row in result.pvalues.items()},
+            "undefined": {**result.undefined, **skipped}}
 
 
 def pooled(blocks: dict[str, dict]) -> dict:
