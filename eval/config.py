@@ -84,12 +84,18 @@ class TestSetSpec(Strict):
     ref_format: Literal["segments", "document"] = "segments"
     repair: Optional[bool] = None
     align_model: str = "none"
-    human: Union[HumanSpec, list[HumanSpec], None] = None
+    human: Optional[list[HumanSpec]] = None
+
+    @field_validator("human", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        """``human: {path, format}`` is the one-file form of a list."""
+        return [value] if isinstance(value, dict) else value
 
     @property
     def human_specs(self) -> list[HumanSpec]:
-        """The ``human`` entries as a list (one or more files of judgments)."""
-        return [] if self.human is None else [self.human] if isinstance(self.human, HumanSpec) else list(self.human)
+        """The ``human`` entries (one or more files of judgments)."""
+        return list(self.human or [])
 
     @property
     def repairs_on(self) -> bool:

@@ -27,7 +27,7 @@ def load_declared(config, base: Path) -> dict[str, list[tuple[object, Judgments]
             try:
                 entries.append((human, load_human(resolve(human.path, base), human.format, human.score)))
             except UserError as exc:
-                where = f"testsets.{i}.human" + (f".{j}" if isinstance(spec.human, list) else "")
+                where = f"testsets.{i}.human.{j}"
                 raise UserError(f"{where}: {exc}") from None
         if entries:
             out[spec.name] = entries
