@@ -76,7 +76,7 @@ def read_run(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     }
 
 
-def meta(
+def human_agreement(
     run_dir: str | Path,
     human: str | Path,
     human_format: str,

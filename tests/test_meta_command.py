@@ -170,9 +170,9 @@ def test_bad_input_exits_2_with_one_line(cli, run_dir, tmp_path):
 
 
 def test_api_returns_a_tidy_frame(run_dir, tmp_path):
-    from eval.api import meta
+    import eval
 
-    frame = meta(run_dir, write_human(tmp_path / "h.tsv"), "tsv")
+    frame = eval.human_agreement(run_dir, write_human(tmp_path / "h.tsv"), "tsv")
     assert list(frame.columns) == ["testset", "human", "metric", "statistic", "value", "reason", "cluster"]
     row = frame[(frame.metric == "ter") & (frame.statistic == "sys_pearson")]
     assert len(row) == 1 and math.isfinite(row.value.iloc[0])
