@@ -218,3 +218,18 @@ def test_permutation_p_values_are_reproducible_and_seed_dependent():
 def test_unsupported_significance_statistic_is_an_error():
     with pytest.raises(ValueError, match="no significance test"):
         compare_metrics(np.ones((3, 3)), {"a": np.ones((3, 3))}, statistic="seg_darr")
+
+
+def test_pearson_resampled_from_sums_equals_pearson_of_the_formed_resamples():
+    from eval.meta.significance import PearsonStatistic, Statistic
+
+    rng = np.random.default_rng(4)
+    human = rng.normal(size=(5, 9))
+    human[rng.random(human.shape) < 0.3] = np.nan
+    h, _, mask = rated_groups(human, human, "item")
+    z1, z2 = rng.normal(size=int(mask.sum())), rng.normal(size=int(mask.sum()))
+    w = rng.integers(0, 2, (50, z1.size))
+    fast = PearsonStatistic(h, mask)
+    formed = Statistic(fast.score, mask)
+    for a, b in zip(fast.swapped(z1, z2, w), formed.swapped(z1, z2, w)):
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)

@@ -22,7 +22,8 @@ def constant_groups(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return ~(hi > lo)
 
 
-def _centred(x: np.ndarray, mask: np.ndarray, n: np.ndarray) -> np.ndarray:
+def centred(x: np.ndarray, mask: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Each group minus its mean over rated entries; unrated entries 0."""
     mean = np.where(mask, x, 0.0).sum(axis=-1) / np.maximum(n, 1)
     return np.where(mask, x - mean[..., None], 0.0)
 
@@ -30,8 +31,8 @@ def _centred(x: np.ndarray, mask: np.ndarray, n: np.ndarray) -> np.ndarray:
 def pearson_groups(human: np.ndarray, metric: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Pearson r of each group. human, mask: (G, L); metric: (..., G, L)."""
     n = mask.sum(axis=-1)
-    hc = _centred(human, mask, n)
-    mc = _centred(metric, mask, n)
+    hc = centred(human, mask, n)
+    mc = centred(metric, mask, n)
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (hc * mc).sum(axis=-1) / np.sqrt((hc * hc).sum(axis=-1) * (mc * mc).sum(axis=-1))
     r = np.clip(r, -1.0, 1.0)

@@ -26,7 +26,7 @@ class PairCounts:
     human_ties: np.ndarray  # tied in the human score only
     both_ties: np.ndarray
     size: np.ndarray  # rated entries
-    classes: np.ndarray  # min(distinct metric values, distinct human values), for tau-c
+    classes: np.ndarray | None  # min(distinct metric values, distinct human values), for tau-c
 
     @property
     def pairs(self) -> np.ndarray:
@@ -41,19 +41,31 @@ def _distinct(x: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return (n > 0) + changes.sum(axis=-1)
 
 
-def _dense(human: np.ndarray, metric: np.ndarray, mask: np.ndarray) -> PairCounts:
-    L = mask.shape[-1]
-    upper = np.triu(np.ones((L, L), bool), 1)
-    valid = mask[..., :, None] & mask[..., None, :] & upper
-    dh = np.sign(human[..., None, :] - human[..., :, None])
-    dm = np.sign(metric[..., None, :] - metric[..., :, None])
-    prod = dh * dm
-    valid = np.broadcast_to(valid, prod.shape)
-    ht, mt = dh == 0, dm == 0
-    count = lambda a: (a & valid).sum(axis=(-2, -1))  # noqa: E731
-    n = np.broadcast_to(mask, metric.shape).sum(axis=-1)
-    classes = np.minimum(_distinct(metric, np.broadcast_to(mask, metric.shape)), _distinct(human, mask))
-    return PairCounts(count(prod > 0), count(prod < 0), count(mt & ~ht), count(ht & ~mt), count(ht & mt), n, classes)
+def _dense(human: np.ndarray, metric: np.ndarray, mask: np.ndarray, classes: bool) -> PairCounts:
+    """Every pair (i < j) of a short group, one i at a time (slices, no
+    gathers). With s = sign of the metric difference, t = sign of the human one,
+    over rated pairs: con - dis = sum s*t, untied-in-both = sum |s||t|,
+    metric-untied = sum |s|; the rest follows."""
+    shape = metric.shape[:-1]
+    signed, untied, metric_untied = (np.zeros(shape) for _ in range(3))
+    pairs = human_untied_n = 0
+    for i in range(mask.shape[-1] - 1):
+        valid = (mask[:, i, None] & mask[:, i + 1:]).astype(float)
+        t = np.sign(human[:, i + 1:] - human[:, i, None]) * valid
+        s = np.sign(metric[..., i + 1:] - metric[..., i, None])
+        a = np.abs(s)
+        signed += np.einsum("...gp,gp->...g", s, t)
+        untied += np.einsum("...gp,gp->...g", a, np.abs(t))
+        metric_untied += np.einsum("...gp,gp->...g", a, valid)
+        pairs = pairs + valid.sum(axis=-1)
+        human_untied_n = human_untied_n + np.abs(t).sum(axis=-1)
+    signed, untied, metric_untied, pairs, human_untied_n = (
+        np.rint(np.broadcast_to(x, shape)).astype(np.int64) for x in (signed, untied, metric_untied, pairs, human_untied_n))
+    con, dis = (untied + signed) // 2, (untied - signed) // 2
+    n = np.broadcast_to(mask.sum(axis=-1), shape)
+    distinct = np.minimum(_distinct(metric, np.broadcast_to(mask, metric.shape)), _distinct(human, mask)) if classes else None
+    return PairCounts(con, dis, human_untied_n - untied, metric_untied - untied,
+                      pairs - metric_untied - human_untied_n + untied, n, distinct)
 
 
 def _tie_pairs(starts: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
@@ -81,7 +93,7 @@ def _inversions(rank: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarra
     return total
 
 
-def _sorted(human: np.ndarray, metric: np.ndarray, mask: np.ndarray) -> PairCounts:
+def _sorted(human: np.ndarray, metric: np.ndarray, mask: np.ndarray, classes: bool) -> PairCounts:
     shape = metric.shape[:-1]
     full_mask = np.broadcast_to(mask, metric.shape)
     n_groups = int(np.prod(shape))
@@ -110,15 +122,17 @@ def _sorted(human: np.ndarray, metric: np.ndarray, mask: np.ndarray) -> PairCoun
 
     tot = n * (n - 1) // 2
     con = tot - metric_tie - human_tie + both - dis
-    out = [con, dis, metric_tie - both, human_tie - both, both, n, np.minimum(x_classes, y_classes)]
-    return PairCounts(*(a.reshape(shape) for a in out))
+    out = [con, dis, metric_tie - both, human_tie - both, both, n]
+    distinct = np.minimum(x_classes, y_classes).reshape(shape) if classes else None
+    return PairCounts(*(a.reshape(shape) for a in out), distinct)
 
 
-def pair_counts(human: np.ndarray, metric: np.ndarray, mask: np.ndarray) -> PairCounts:
-    """Counts of each group. human, mask: (G, L); metric: (..., G, L)."""
+def pair_counts(human: np.ndarray, metric: np.ndarray, mask: np.ndarray, classes: bool = True) -> PairCounts:
+    """Counts of each group. human, mask: (G, L); metric: (..., G, L). classes:
+    also count distinct values (needed by tau-c only)."""
     if mask.shape[-1] <= _DENSE_MAX:
-        return _dense(human, metric, mask)
-    return _sorted(human, metric, mask)
+        return _dense(human, metric, mask, classes)
+    return _sorted(human, metric, mask, classes)
 
 
 def tau(counts: PairCounts, variant: str) -> np.ndarray:

@@ -26,7 +26,7 @@ from .groups import GROUPINGS, rated_groups
 
 DEFAULT_K = 1000
 DEFAULT_PVAL = 0.05
-_CHUNK_ELEMENTS = 2_000_000  # bound on resampled entries scored at once (x L for dense Kendall)
+_CHUNK_ELEMENTS = 400_000  # bound on resampled entries scored at once
 
 Scorer = Callable[[np.ndarray], np.ndarray]  # (B, G, L) metric resamples -> (B,) statistic
 
@@ -68,19 +68,87 @@ def _mean_defined(per_group: np.ndarray) -> np.ndarray:
     return out
 
 
-def scorer(name: str, human: np.ndarray, mask: np.ndarray) -> Scorer:
+class Statistic:
+    """A statistic of (resampled) metric scores against fixed human groups."""
+
+    def __init__(self, score: Scorer, mask: np.ndarray):
+        self.score, self.mask = score, mask
+
+    def __call__(self, grouped: np.ndarray) -> np.ndarray:
+        return self.score(grouped)
+
+    def swapped(self, z1: np.ndarray, z2: np.ndarray, w1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Statistic of m1 = w1*z1 + (1-w1)*z2 and of m2 = (1-w1)*z1 + w1*z2 (as
+        MTME forms them) for each row of 0/1 swaps w1 (b, N); z in mask order."""
+        b, w2 = w1.shape[0], 1 - w1
+        mixed = np.zeros((2 * b,) + self.mask.shape)
+        mixed[:b, self.mask] = w1 * z1 + w2 * z2
+        mixed[b:, self.mask] = w2 * z1 + w1 * z2
+        c = self.score(mixed)
+        return c[:b], c[b:]
+
+
+class PearsonStatistic(Statistic):
+    """Pearson, resampled without forming the resamples: a swap mixes two fixed
+    vectors, so each group's sums (of hc*m, m, m^2) are the unswapped sums plus
+    one weighted sum of the swaps. Falls back to forming them when a resample
+    could make a group constant (Pearson then undefined, which sums can't see)."""
+
+    def __init__(self, human: np.ndarray, mask: np.ndarray):
+        super().__init__(lambda m: _mean_defined(correlation.pearson_groups(human, m, mask)), mask)
+        n = mask.sum(axis=-1)
+        group = np.broadcast_to(np.arange(mask.shape[0])[:, None], mask.shape)[mask]
+        self.sel = (n >= 2)[group]  # entries of groups that can have a correlation
+        self.groups = np.flatnonzero(n >= 2)
+        counts = n[self.groups]
+        self.starts = np.r_[0, np.cumsum(counts)[:-1]]
+        self.n = counts.astype(float)
+        self.hc = correlation.centred(human, mask, n)[mask][self.sel]
+        self.hh = np.add.reduceat(self.hc * self.hc, self.starts) if self.groups.size else np.zeros(0)
+        self.human_constant = correlation.constant_groups(human, mask)[self.groups]
+        self.n_groups = mask.shape[0]
+
+    def _may_become_constant(self, z1: np.ndarray, z2: np.ndarray) -> bool:
+        first = np.repeat(self.starts, self.n.astype(int))
+        for c in (z1[first], z2[first]):
+            if np.logical_and.reduceat((z1 == c) | (z2 == c), self.starts).any():
+                return True
+        return False
+
+    def swapped(self, z1, z2, w1):
+        if not self.groups.size or self._may_become_constant(z1[self.sel], z2[self.sel]):
+            return super().swapped(z1, z2, w1)
+        z1, z2, w = z1[self.sel], z2[self.sel], w1[:, self.sel]
+        d = z1 - z2
+        group_sum = lambda x: np.add.reduceat(x, self.starts, axis=-1)  # noqa: E731
+        a, s, q = group_sum(w * (self.hc * d)), group_sum(w * d), group_sum(w * (z1 * z1 - z2 * z2))
+        out = []
+        for z, sign in ((z2, 1.0), (z1, -1.0)):
+            num = group_sum(self.hc * z) + sign * a
+            total = group_sum(z) + sign * s
+            squares = group_sum(z * z) + sign * q
+            with np.errstate(invalid="ignore", divide="ignore"):
+                r = np.clip(num / np.sqrt(self.hh * (squares - total * total / self.n)), -1.0, 1.0)
+            r = np.where(self.n == 2, np.round(r), r)
+            per_group = np.full((w.shape[0], self.n_groups), np.nan)
+            per_group[:, self.groups] = np.where(self.human_constant, np.nan, r)
+            out.append(_mean_defined(per_group))
+        return out[0], out[1]
+
+
+def scorer(name: str, human: np.ndarray, mask: np.ndarray) -> Statistic:
     """The statistic `name` of metric resamples against fixed human groups."""
     if name == "pearson":
-        return lambda m: _mean_defined(correlation.pearson_groups(human, m, mask))
+        return PearsonStatistic(human, mask)
     if name in ("kendall_b", "kendall_c"):
         variant = name[-1]
-        return lambda m: _mean_defined(kendall.tau(kendall.pair_counts(human, m, mask), variant))
+        return Statistic(lambda m: _mean_defined(kendall.tau(kendall.pair_counts(human, m, mask, variant == "c"), variant)), mask)
     if name == "accuracy":  # micro-pooled over groups (test sets)
         i, j = np.triu_indices(mask.shape[-1], 1)
         valid = mask[:, i] & mask[:, j]
         human_sign = np.sign(human[:, i] - human[:, j])
         pairs = int(valid.sum())
-        return lambda m: ((np.sign(m[..., i] - m[..., j]) == human_sign) & valid).sum(axis=(-2, -1)) / pairs
+        return Statistic(lambda m: ((np.sign(m[..., i] - m[..., j]) == human_sign) & valid).sum(axis=(-2, -1)) / pairs, mask)
     raise ValueError(f"no significance test for {name!r}")
 
 
@@ -89,7 +157,7 @@ def _zscore(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / x.std()
 
 
-def perm_both(score: Scorer, mask: np.ndarray, metric1: np.ndarray, metric2: np.ndarray, *,
+def perm_both(stat: Statistic, mask: np.ndarray, metric1: np.ndarray, metric2: np.ndarray, *,
               k: int = DEFAULT_K, seed: int = 0, early: EarlyStop = EarlyStop(),
               draws: np.ndarray | None = None) -> tuple[float, float, int]:
     """(p-value that metric2 beats metric1, delta = stat(metric2) - stat(metric1),
@@ -97,25 +165,18 @@ def perm_both(score: Scorer, mask: np.ndarray, metric1: np.ndarray, metric2: np.
     0/1 swaps to reuse across pairs (else drawn from RandomState(seed))."""
     z1, z2 = _zscore(metric1[mask]), _zscore(metric2[mask])
     n = z1.size
-    L = mask.shape[-1]
-    grouped = np.zeros((2,) + mask.shape)
-    grouped[:, mask] = np.stack([z1, z2])
-    base = score(grouped)
-    delta = base[1] - base[0]
+    base1, base2 = stat.swapped(z1, z2, np.ones((1, n), np.int64))  # no swap: m1 = z1, m2 = z2
+    delta = base2[0] - base1[0]
     rng = np.random.RandomState(seed) if draws is None else None
-    chunk = max(1, _CHUNK_ELEMENTS // (mask.size * (L if L <= 64 else 1)))
+    chunk = max(1, _CHUNK_ELEMENTS // mask.size)
     count, used = 0, 0
     while used < k:
         boundary = min(k, (used // early.block_size + 1) * early.block_size)
         while used < boundary:
             b = min(chunk, boundary - used)
             w1 = rng.binomial(1, 0.5, (b, n)) if draws is None else draws[used:used + b].astype(np.int64)
-            w2 = 1 - w1
-            mixed = np.zeros((2 * b,) + mask.shape)
-            mixed[:b, mask] = w1 * z1 + w2 * z2
-            mixed[b:, mask] = w2 * z1 + w1 * z2
-            c = score(mixed)
-            count += int(((c[b:] - c[:b]) >= delta).sum())
+            c1, c2 = stat.swapped(z1, z2, w1)
+            count += int(((c2 - c1) >= delta).sum())
             used += b
         if used % early.block_size == 0:
             p = count / used
@@ -136,7 +197,7 @@ def assign_ranks(sig: np.ndarray, pval: float = DEFAULT_PVAL) -> list[int]:
     return ranks
 
 
-def _compare(statistic: str, score: Scorer, mask: np.ndarray, metrics: Mapping[str, np.ndarray],
+def _compare(statistic: str, score: Statistic, mask: np.ndarray, metrics: Mapping[str, np.ndarray],
              undefined: dict[str, str], k: int, seed: int, early: EarlyStop, pval: float) -> MetricComparison:
     values = {}
     for name, m in metrics.items():
