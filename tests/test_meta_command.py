@@ -176,3 +176,27 @@ def test_api_returns_a_tidy_frame(run_dir, tmp_path):
     assert list(frame.columns) == ["testset", "human", "metric", "statistic", "value", "reason", "cluster"]
     row = frame[(frame.metric == "ter") & (frame.statistic == "sys_pearson")]
     assert len(row) == 1 and math.isfinite(row.value.iloc[0])
+
+
+def test_da_darr_thresholds_the_raw_scores(cli, run_dir, tmp_path):
+    """WMT20's DARR counts pairs whose raw DA differs by 25 or more; z scores
+    (here raw / 100) never differ that much, so the raw column must be used."""
+    path = tmp_path / "ad-seg-scores-de-en.csv"
+    path.write_text("SYS SID RAW.SCR Z.SCR N\n" + "".join(f"{s} {i} {v} {v / 100} 1\n" for s, i, v in human_rows()))
+    code, out, err = cli("meta", run_dir, "--human", path, "--human-format", "da", "--format", "json")
+    assert code == 0, err
+    block = json.loads(out)["testsets"]["api"]
+    assert block["human"]["score"] == "z"
+    assert block["metrics"]["bleu"]["seg_darr"] is not None
+    from eval import meta as stats
+
+    z = np.full((5, N_SEG), np.nan)
+    raw = np.full((5, N_SEG), np.nan)
+    for s, i, v in human_rows():
+        z[SYSTEMS.index(s), i - 1], raw[SYSTEMS.index(s), i - 1] = v / 100, v
+    import pandas as pd
+
+    seg = pd.read_parquet(run_dir / "segments.parquet")
+    bleu = np.array([seg[seg.system == s.split(".")[0]].sort_values("seg_id")["bleu"].to_numpy() for s in SYSTEMS])
+    values, _ = stats.agreement(z, bleu, raw_human_seg=raw)
+    assert block["metrics"]["bleu"]["seg_darr"] == pytest.approx(values["seg_darr"], abs=1e-12)

@@ -46,6 +46,7 @@ class Prepared:
 
     systems: list[str]
     human_seg: np.ndarray
+    raw_human_seg: np.ndarray | None  # DA's raw scores, for DARR
     human_sys: np.ndarray | None
     metric_seg: dict[str, np.ndarray]
     metric_sys: dict[str, np.ndarray]
@@ -61,10 +62,10 @@ def _check_segment_ids(scores: Judgments, run: RunScores) -> None:
                             f"({run.n_segments} segments)")
 
 
-def _matrix(scores: Judgments, systems: list[str], n: int) -> np.ndarray:
+def _matrix(scores: Judgments, systems: list[str], n: int, raw: bool = False) -> np.ndarray:
     out = np.full((len(systems), n), np.nan)
     for i, system in enumerate(systems):
-        for seg_id, value in scores.seg.get(system, {}).items():
+        for seg_id, value in (scores.raw if raw else scores.seg).get(system, {}).items():
             out[i, seg_id - 1] = value
     return out
 
@@ -111,6 +112,7 @@ def prepare(run: RunScores, human: Judgments, external: dict[str, Judgments] | N
                              f"after exclusions, {MIN_SYSTEMS} are needed")
     rows = [run.systems.index(s) for s in systems]
     human_seg = _matrix(scores, systems, run.n_segments)
+    raw_human_seg = _matrix(scores, systems, run.n_segments, raw=True) if scores.raw is not None else None
     human_sys = None if scores.sys is None else np.array([scores.sys[s] for s in systems], dtype=float)
     metric_seg, metric_sys, negated = {}, {}, []
     for metric in run.corpus:
@@ -123,7 +125,7 @@ def prepare(run: RunScores, human: Judgments, external: dict[str, Judgments] | N
         if name in metric_seg:
             raise UserError(f"--metric-scores {name}: the run already has a metric named {name!r}")
         metric_seg[name], metric_sys[name] = _external(name, ext, run, systems, options, warnings)
-    return Prepared(systems, human_seg, human_sys, metric_seg, metric_sys, negated, excluded, warnings)
+    return Prepared(systems, human_seg, raw_human_seg, human_sys, metric_seg, metric_sys, negated, excluded, warnings)
 
 
 def _clean(value: float) -> float | None:
@@ -141,15 +143,16 @@ def testset_block(run: RunScores, human: Judgments, external: dict[str, Judgment
     metrics, reasons = {}, {}
     rated = ~np.isnan(p.human_seg)
     for name, seg in p.metric_seg.items():
-        human_seg, why_seg = p.human_seg, None
+        human_seg, raw_seg, why_seg = p.human_seg, p.raw_human_seg, None
         missing = rated & np.isnan(seg)
         if missing.all(where=rated) and rated.any():  # system-level scores only
-            human_seg, why_seg = np.full_like(p.human_seg, np.nan), f"{name} has system-level scores only"
+            human_seg, raw_seg = np.full_like(p.human_seg, np.nan), None
+            why_seg = f"{name} has system-level scores only"
         elif missing.any():
             i, j = np.argwhere(missing)[0]
             raise UserError(f"metric {name}: no score for system {p.systems[i]!r} segment {j + 1}, "
                             "which humans rated")
-        values, why = meta.agreement(human_seg, seg, human_sys, p.metric_sys[name])
+        values, why = meta.agreement(human_seg, seg, human_sys, p.metric_sys[name], raw_human_seg=raw_seg)
         metrics[name] = {k: _clean(v) for k, v in values.items()}
         if why_seg:
             why = {k: why_seg if k.startswith("seg_") or k == "sys_spa" else r for k, r in why.items()}

@@ -26,18 +26,23 @@ def _column(score: str) -> str:
 def read_da_segments(path: str | Path, score: str = "z") -> Judgments:
     """Segment-level DA; ``score`` picks the z-normalised (default) or raw column."""
     column = _column(score)
-    out = Judgments(str(path), "da")
+    out = Judgments(str(path), "da", raw={})
     header = None
     for line, fields in rows(path):
         if header is None:
-            header = header_index(fields, {"system": ("sys",), "segment id": ("sid",), "score": (column,)}, path, line)
+            header = header_index(fields, {"system": ("sys",), "segment id": ("sid",), "score": (column,),
+                                           "raw": ("raw.scr",)}, path, line)
             continue
         expect_fields(fields, max(header.values()) + 1, path, line, "SYS SID RAW.SCR Z.SCR N")
         system, sid = fields[header["system"]], seg_id(fields[header["segment id"]], path, line)
         if (system, sid) in out.lines:
             raise UserError(f"{path}:{line}: second score for system {system!r} segment {sid} "
                             f"(first on line {out.lines[(system, sid)]})")
-        out.add(system, sid, number(fields[header["score"]], path, line, column.upper(), missing_ok=True), line)
+        value = number(fields[header["score"]], path, line, column.upper(), missing_ok=True)
+        raw = number(fields[header["raw"]], path, line, "RAW.SCR", missing_ok=True)
+        out.add(system, sid, value, line)
+        if value == value and raw == raw:
+            out.raw.setdefault(system, {})[sid] = raw
     if header is None:
         raise UserError(f"{path}: no header line")
     return out

@@ -21,6 +21,7 @@ class Judgments:
     seg: dict[str, dict[int, float]] = field(default_factory=dict)
     sys: dict[str, float] | None = None
     lines: dict[tuple[str, int], int] = field(default_factory=dict)
+    raw: dict[str, dict[int, float]] | None = None  # DA: unstandardised scores (WMT20's DARR thresholds them)
 
     def add(self, system: str, seg_id: int, score: float, line: int) -> None:
         if not math.isnan(score):
@@ -39,4 +40,5 @@ class Judgments:
             {mapping[s]: v for s, v in self.seg.items() if s in mapping},
             None if self.sys is None else {mapping[s]: v for s, v in self.sys.items() if s in mapping},
             {(mapping[s], i): n for (s, i), n in self.lines.items() if s in mapping},
+            None if self.raw is None else {mapping[s]: v for s, v in self.raw.items() if s in mapping},
         )
