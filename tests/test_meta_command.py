@@ -55,7 +55,8 @@ def write_human(path, rows=None, header=True):
 
 
 def meta_json(cli, run_dir, human, *extra):
-    code, out, err = cli("meta", run_dir, "--human", human, "--human-format", "tsv", "--format", "json", *extra)
+    fmt = "mtme" if str(human).endswith(".score") else "tsv"
+    code, out, err = cli("meta", run_dir, "--human", human, "--human-format", fmt, "--format", "json", *extra)
     assert code == 0, err
     return json.loads(out), err
 
@@ -200,3 +201,14 @@ def test_da_darr_thresholds_the_raw_scores(cli, run_dir, tmp_path):
     bleu = np.array([seg[seg.system == s.split(".")[0]].sort_values("seg_id")["bleu"].to_numpy() for s in SYSTEMS])
     values, _ = stats.agreement(z, bleu, raw_human_seg=raw)
     assert block["metrics"]["bleu"]["seg_darr"] == pytest.approx(values["seg_darr"], abs=1e-12)
+
+
+def test_system_level_human_scores_with_significance(cli, run_dir, tmp_path):
+    path = tmp_path / "de-en.DA.sys.score"
+    path.write_text("".join(f"{s}\t{LEVELS[s]}\n" for s in SYSTEMS))
+    result, _ = meta_json(cli, run_dir, path, "--significance", "--k", "20")
+    block = result["testsets"]["api"]
+    assert block["n_rated_segments"] == 0 and block["metrics"]["chrf"]["sys_pearson"] is not None
+    assert block["reasons"]["chrf"]["seg_pearson_none"] == "the human scores are system-level only"
+    assert set(block["ranks"]["sys_pearson"]["ranks"]) == {"bleu", "chrf", "ter"}
+    assert block["ranks"]["seg_pearson_none"]["ranks"] == {}

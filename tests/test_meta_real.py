@@ -53,3 +53,36 @@ def test_wmt21_en_de_mqm(cli, tmp_path):
     ter = np.array([results[s]["ter"]["score"] for s in RATED])  # corpus TER (= sacreBLEU's, tested elsewhere)
     assert block["metrics"]["ter"]["sys_pearson"] == pytest.approx(np.corrcoef(h, -ter)[0, 1], abs=1e-9)
     assert block["metrics"]["ter"]["sys_pearson"] > 0.5  # negated: agreeing, not anti-correlated
+
+
+@pytest.mark.slow
+def test_wmt22_de_en_da_segment_and_system_files(cli, tmp_path):
+    """WMT22 de-en: crowd DA per segment (``Online-Y.3`` = ``Online-Y``, HUMAN-B
+    left out) and the organisers' system ranking file (system level only)."""
+    from conftest import wmt22_txt
+
+    da = need(SHARED / "wmt22" / "humaneval" / "DA" / "newstest2022-toen")
+    files = wmt22_txt("de-en")
+    code, _, err = cli("score", "--refs", files["references"]["A"], "--hyps", *files["systems"].values(),
+                       "--names", *files["systems"], "-l", "de-en", "-m", "bleu", "--out", tmp_path / "run",
+                       "--format", "json")
+    assert code == 0, err
+    code, out, err = cli("meta", tmp_path / "run", "--human", da / "ad-seg-scores-de-en.csv", "--human-format", "da",
+                         "--format", "json")
+    assert code == 0 and err == "", err
+    seg_block = json.loads(out)["testsets"]["cli"]
+    assert seg_block["n_systems"] == 9 and seg_block["n_rated_segments"] == 1984
+    assert seg_block["excluded"]["human"] == ["HUMAN-B"]
+    code, out, err = cli("meta", tmp_path / "run", "--human", da / "ad-sys-ranking-de-en-z-names.csv",
+                         "--human-format", "da-sys", "--format", "json")
+    assert code == 0 and err == "", err
+    sys_block = json.loads(out)["testsets"]["cli"]
+    z = {line.split()[4].split(".")[0]: float(line.split()[1])
+         for line in (da / "ad-sys-ranking-de-en-z-names.csv").read_text().splitlines()}
+    results = json.loads((tmp_path / "run" / "results.json").read_text())["testsets"]["cli"]["systems"]
+    systems = sys_block["systems"]
+    bleu = [results[s]["bleu"]["score"] for s in systems]
+    assert sys_block["metrics"]["bleu"]["sys_pearson"] == pytest.approx(
+        np.corrcoef([z[s] for s in systems], bleu)[0, 1], abs=1e-9)
+    assert sys_block["metrics"]["bleu"]["seg_pearson_none"] is None
+    assert sys_block["n_rated_segments"] == 0

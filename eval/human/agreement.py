@@ -145,13 +145,17 @@ def testset_block(run: RunScores, human: Judgments, external: dict[str, Judgment
     for name, seg in p.metric_seg.items():
         human_seg, raw_seg, why_seg = p.human_seg, p.raw_human_seg, None
         missing = rated & np.isnan(seg)
-        if missing.all(where=rated) and rated.any():  # system-level scores only
-            human_seg, raw_seg = np.full_like(p.human_seg, np.nan), None
+        if not rated.any():
+            why_seg = "the human scores are system-level only"
+        elif missing.all(where=rated):
             why_seg = f"{name} has system-level scores only"
         elif missing.any():
             i, j = np.argwhere(missing)[0]
             raise UserError(f"metric {name}: no score for system {p.systems[i]!r} segment {j + 1}, "
                             "which humans rated")
+        if why_seg:  # system statistics only: no segment is compared
+            human_seg = seg = np.full((len(p.systems), 1), np.nan)
+            raw_seg = None
         values, why = meta.agreement(human_seg, seg, human_sys, p.metric_sys[name], raw_human_seg=raw_seg)
         metrics[name] = {k: _clean(v) for k, v in values.items()}
         if why_seg:
