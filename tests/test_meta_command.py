@@ -212,3 +212,13 @@ def test_system_level_human_scores_with_significance(cli, run_dir, tmp_path):
     assert block["reasons"]["chrf"]["seg_pearson_none"] == "the human scores are system-level only"
     assert set(block["ranks"]["sys_pearson"]["ranks"]) == {"bleu", "chrf", "ter"}
     assert block["ranks"]["seg_pearson_none"]["ranks"] == {}
+
+
+def test_a_file_for_other_systems_says_so(cli, run_dir, tmp_path):
+    other = write_human(tmp_path / "other.tsv", [("a", 1, 1.0), ("b", 1, 2.0), ("c", 1, 3.0)])
+    fails(cli, ["meta", run_dir, "--human", other, "--human-format", "tsv"],
+          "other.tsv: none of its systems (a, b, c) is a system of test set 'api' (exact, minus-one")
+    rows = [r for r in human_rows() if r[0] != "noise"] + [("noise", 1, "None")]
+    result, err = meta_json(cli, run_dir, write_human(tmp_path / "h.tsv", rows))
+    assert "no scores for 1 system(s) of the run, left out: noise" in err  # only None = not in the file
+    assert result["testsets"]["api"]["n_systems"] == 4

@@ -74,7 +74,8 @@ def _external(name: str, scores: Judgments, run: RunScores, systems: list[str], 
               warnings: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """An outside metric's (segment matrix, system vector) for ``systems``."""
     match = match_systems(scores.systems, run.systems, options.rename, include_human=True)
-    warnings.extend(f"metric {name}: {w}" for w in match.warnings(scores.path)[:1])
+    if match.unmatched_file:  # systems it lacks are an error below when humans rated them
+        warnings.append(f"metric {name}: {match.warnings(scores.path)[0]}")
     scores = scores.renamed(match.mapping)
     _check_segment_ids(scores, run)
     missing = [s for s in systems if s not in scores.systems]
@@ -101,10 +102,12 @@ def prepare(run: RunScores, human: Judgments, external: dict[str, Judgments] | N
         raise UserError(f"outliers: the run has no system(s) {', '.join(unknown)}")
     run_humans = [s for s in run.systems if not options.include_human and is_human(s)]
     rated = set(scores.sys) if scores.sys is not None else {s for s, v in scores.seg.items() if v}
-    unrated = [s for s in run.systems if s in match.mapping.values() and s not in rated]
     systems = [s for s in run.systems if s in rated and s not in options.outliers and s not in run_humans]
-    excluded = {"human": sorted(set(match.humans) | set(run_humans)), "outliers": list(options.outliers),
-                "unrated": unrated}
+    excluded = {"human": sorted(set(match.humans) | set(run_humans)), "outliers": list(options.outliers)}
+    if not match.mapping and match.unmatched_file:
+        raise MetaInputError(f"{human.path}: none of its systems ({', '.join(sorted(match.unmatched_file)[:5])}"
+                             f"{', ...' if len(match.unmatched_file) > 5 else ''}) is a system of test set "
+                             f"{run.testset!r} ({', '.join(run.systems[:5])}{', ...' if len(run.systems) > 5 else ''})")
     if not rated:
         raise MetaInputError(f"{human.path}: no human scores for any system of test set {run.testset!r}")
     if len(systems) < MIN_SYSTEMS:

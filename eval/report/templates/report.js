@@ -543,7 +543,7 @@
       const card = el("div", { class: "human-block" }, el("h3", { text: `${key}: ${h.format || ""} judgments from ${h.path || ""}` }));
       if (b.error) { card.appendChild(el("p", { class: "warning", text: b.error })); box.appendChild(card); continue; }
       card.appendChild(el("p", { class: "help", text: `${b.n_systems} systems, ${b.n_rated_segments} rated segments (${b.n_ratings} ratings); ` +
-        `left out: ${["human", "outliers", "unrated"].map((k) => `${k} ${(b.excluded?.[k] || []).join(", ") || "none"}`).join("; ")}` +
+        `left out: ${["human", "outliers"].map((k) => `${k} ${(b.excluded?.[k] || []).join(", ") || "none"}`).join("; ")}` +
         (b.negated?.length ? `; negated: ${b.negated.join(", ")}` : "") }));
       for (const w of b.warnings || []) card.appendChild(el("p", { class: "warning", text: w }));
       const ranks = b.ranks?.[stat]?.ranks || {};
