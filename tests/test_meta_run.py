@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from test_meta_command import LEVELS, N_SEG, SYSTEMS, _outputs, _reference, human_rows, write_human
+from test_meta_command import N_SEG, SYSTEMS, _outputs, _reference, human_rows, write_human
 
 HOSTILE = '<img src=x onerror=alert(7)>'
 
