@@ -93,7 +93,9 @@ def reference_values(human, metric, metric_sys, spa: bool):
 
 
 def check_against_reference(human, metric, metric_sys, spa: bool):
-    mine, reasons = agreement(human, metric, metric_sys=metric_sys)
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")  # an undefined statistic must not warn either
+        mine, reasons = agreement(human, metric, metric_sys=metric_sys)
     ref = reference_values(human, metric, metric_sys, spa)
     for key, value in mine.items():
         if key == "sys_spa" and not spa:
@@ -221,3 +223,29 @@ def test_pooled_accuracy_significance_equals_mtme_global_accuracy(case):
     ref_p = stats.PermutationSigDiff(corr[order[1]], corr[order[0]], acc, "none", 200,
                                      stats.PermutationSigDiffParams(block_size=50))[0]
     assert mine.pvalues[order[0]][order[1]] == ref_p
+
+
+@pytest.mark.parametrize("by", ["item", "none"])
+def test_acc_eq_significance_and_clusters_equal_mtme_pairs_test(by):
+    """MTME's CompareMetrics(perm_test='pairs') for acc_eq (each metric at its
+    calibrated epsilon), given the same draws; early stopping in play."""
+    stats, _ = mtme()
+    rng = np.random.default_rng(21)
+    human = rng.integers(0, 4, (5, 7)).astype(float)
+    human[2:, 5:] = np.nan
+    metrics = {f"m{i}": np.round(np.nan_to_num(human) * rng.random() + rng.normal(0, 1, human.shape), 1) for i in range(3)}
+    early = EarlyStop(block_size=25)
+    mine = compare_metrics(human, metrics, statistic=f"seg_acc_eq_{by}", k=100, seed=3, early=early)
+    corrs = {m: stats.Correlation(5, packed(human), list(v.reshape(-1))) for m, v in metrics.items()}
+    scores = {m: stats.KendallWithTiesOpt(packed(human), list(v.reshape(-1)), "acc23", 5, by, 1.0)[0]
+              for m, v in metrics.items()}
+    order = sorted(scores, key=lambda m: (-scores[m], m))
+    assert list(mine.scores) == order and mine.scores == scores
+    sig = np.zeros((3, 3))
+    for i in range(3):
+        for j in range(i + 1, 3):
+            np.random.seed(3)
+            sig[i, j] = stats.PairwisePermutationSigDiff(corrs[order[j]], corrs[order[i]], "acc23", by, 100,
+                                                         stats.PermutationSigDiffParams(25), sample_rate=1.0)[0]
+    assert all(mine.pvalues[order[i]][order[j]] == sig[i, j] for i in range(3) for j in range(i + 1, 3))
+    assert list(mine.ranks.values()) == assign_ranks(sig, 0.05)

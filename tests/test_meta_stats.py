@@ -233,3 +233,69 @@ def test_pearson_resampled_from_sums_equals_pearson_of_the_formed_resamples():
     formed = Statistic(fast.score, mask)
     for a, b in zip(fast.swapped(z1, z2, w), formed.swapped(z1, z2, w)):
         np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_a_shared_cache_changes_no_value():
+    rng = np.random.default_rng(5)
+    human = rng.random((4, 12))
+    metrics = [human + rng.normal(0, 0.3, human.shape) for _ in range(2)]
+    cache: dict = {}
+    shared = [agreement(human, m, cache=cache)[0] for m in metrics]
+    alone = [agreement(human, m)[0] for m in metrics]
+    np.testing.assert_equal(shared, alone)
+
+
+def test_compare_metrics_leaves_out_a_constant_metric_with_its_reason():
+    rng = np.random.default_rng(6)
+    human = rng.random((5, 10))
+    metrics = {"good": human + rng.normal(0, 0.1, human.shape), "flat": np.ones((5, 10)),
+               "noise": rng.random((5, 10))}
+    result = compare_metrics(human, metrics, statistic="sys_pearson", k=100)
+    assert list(result.scores) == ["good", "noise"]
+    assert result.undefined == {"flat": "metric system scores are all equal"}
+    assert set(result.ranks) == {"good", "noise"}
+
+
+def test_compare_metrics_needs_three_systems_for_a_correlation():
+    with pytest.raises(ValueError, match="too few systems"):
+        compare_metrics(np.random.default_rng(0).random((2, 4)), {"a": np.zeros((2, 4))}, statistic="sys_pearson")
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_long_groups_counted_by_sorting_equal_all_pairs_compared(seed):
+    """kendall.pair_counts switches from comparing all pairs to sorting and
+    counting inversions for long groups (sys/none groupings): same counts."""
+    rng = np.random.default_rng(seed)
+    human = rng.integers(0, 7, (3, 90)).astype(float)
+    metric = rng.integers(0, 9, (4, 3, 90)) * 0.5
+    mask = rng.random((3, 90)) < 0.8
+    sorted_counts = kendall._sorted(human, metric, mask, True)
+    dense_counts = kendall._dense(human, metric, mask, True)
+    for field in ("con", "dis", "metric_ties", "human_ties", "both_ties", "size", "classes"):
+        np.testing.assert_array_equal(getattr(sorted_counts, field), getattr(dense_counts, field), err_msg=field)
+
+
+def test_pooled_accuracy_test_takes_a_constant_metric_without_warning():
+    from eval.meta import compare_pooled_accuracy
+
+    sets = [(np.array([1, 2, 3, 4.0]), {"flat": np.zeros(4), "good": np.array([1, 2, 3, 4.0])})]
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        result = compare_pooled_accuracy(sets, k=50)
+    assert result.scores == {"good": 1.0, "flat": 0.0}
+
+
+def test_kendall_b_resampled_by_quadratic_forms_equals_counting_the_resamples():
+    from eval.meta.significance import KendallBStatistic, Statistic
+
+    rng = np.random.default_rng(8)
+    human = rng.integers(0, 4, (6, 11)).astype(float)
+    human[rng.random(human.shape) < 0.25] = np.nan
+    h, _, mask = rated_groups(human, human, "item")
+    z1 = rng.integers(0, 3, int(mask.sum())).astype(float)
+    z2 = rng.integers(0, 3, int(mask.sum())).astype(float)
+    w = rng.integers(0, 2, (40, z1.size))
+    fast = KendallBStatistic(h, mask)
+    counted = Statistic(fast.score, mask)
+    for a, b in zip(fast.swapped(z1, z2, w), counted.swapped(z1, z2, w)):
+        np.testing.assert_array_equal(a, b)

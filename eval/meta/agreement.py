@@ -134,8 +134,8 @@ def segment_level(human_seg: np.ndarray, metric_seg: np.ndarray, raw_human_seg: 
             pairs = ties.count_pairs(mask)
             result = ties.calibrate(h, m, mask) if 0 < pairs <= ties.MAX_PAIRS else None
             if result is None:
-                why = (f"{pairs:,} pairs exceed the calibration limit of {ties.MAX_PAIRS:,}"
-                       if pairs else f"no group ({by}) has 2 rated entries")
+                why = (f"{pairs:,} pairs exceed the calibration limit of {ties.MAX_PAIRS:,}" if pairs
+                       else "no rated segments" if not mask.any() else f"no group ({by}) has 2 rated entries")
                 values[acc_key] = values[eps_key] = float("nan")
                 reasons[acc_key] = reasons[eps_key] = why
             else:
@@ -151,7 +151,7 @@ def segment_level(human_seg: np.ndarray, metric_seg: np.ndarray, raw_human_seg: 
 
 def agreement(human_seg, metric_seg, human_sys=None, metric_sys=None, *, raw_human_seg=None,
               perm_seed: int = pairwise.SPA_SEED, spa_permutations: int = pairwise.SPA_PERMUTATIONS,
-              _cache: dict | None = None) -> tuple[dict[str, float], dict[str, str]]:
+              cache: dict | None = None) -> tuple[dict[str, float], dict[str, str]]:
     """All statistics of one metric against human judgments.
 
     human_seg, metric_seg: (n_systems, n_segments), NaN = not rated; the metric is
@@ -160,7 +160,8 @@ def agreement(human_seg, metric_seg, human_sys=None, metric_sys=None, *, raw_hum
     and the mean of all segment scores for the metric (callers pass the corpus
     score, e.g. corpus BLEU). raw_human_seg: unstandardised scores for the DARR
     statistic (WMT20 thresholds raw DA at 25). perm_seed: seed of SPA's
-    permutations (MTME's fixed 4).
+    permutations (MTME's fixed 4). cache: pass one dict to the calls for the
+    metrics of one test set to draw SPA's permutations and the human p-values once.
 
     Returns (values, reasons): every key of KEYS -> float (NaN when undefined),
     and key -> one-line reason for each NaN."""
@@ -178,7 +179,7 @@ def agreement(human_seg, metric_seg, human_sys=None, metric_sys=None, *, raw_hum
     reasons: dict[str, str] = {}
     system_level(h_sys, m_sys, values, reasons)
     rated = ~np.isnan(human_seg).all(axis=1)  # systems without any human score are dropped
-    cache = {} if _cache is None else _cache
+    cache = {} if cache is None else cache
     values["sys_spa"], why = soft_pairwise_accuracy(human_seg[rated], metric_seg[rated], cache, spa_permutations, perm_seed)
     if why:
         reasons["sys_spa"] = why

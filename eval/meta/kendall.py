@@ -4,8 +4,8 @@ A pair of rated entries of one group is concordant, discordant, tied in the
 metric only, in the human score only, or in both; every Kendall variant MTME uses
 is a formula of these five counts (scipy's for tau-b and tau-c). Short groups
 (item grouping: one segment across systems) compare all pairs densely; long
-ones sort and count inversions bit by bit, O(n log^2 n) with no Python loop
-over entries.
+ones sort and count inversions with a radix pass, O(n log n) array operations
+and no Python loop over entries.
 """
 from __future__ import annotations
 
@@ -76,20 +76,36 @@ def _tie_pairs(starts: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarr
 
 
 def _inversions(rank: np.ndarray, group: np.ndarray, n_groups: int) -> np.ndarray:
-    """Pairs i before j of one group with rank[i] > rank[j], per group. Each such
-    pair is counted at the highest bit where the two ranks differ."""
+    """Pairs i before j of one group with rank[i] > rank[j], per group (groups
+    contiguous, ranks counted from 0 in each group). An MSB-first radix pass:
+    entries stay in sequence order inside buckets of equal high bits; at bit b
+    each 0-entry is counted against the 1-entries before it in its bucket (the
+    pairs whose highest differing bit is b), then every bucket is split stably
+    by bit b. O(n log n) array operations, no sorting."""
     total = np.zeros(n_groups, np.int64)
-    bits = int(rank.max()).bit_length() if rank.size else 0
-    for b in range(bits):
-        key = (group << (bits - b)) | (rank >> (b + 1))
-        order = np.argsort(key, kind="stable")
-        k = key[order]
-        bit = (rank[order] >> b) & 1
-        ones_before = np.cumsum(bit) - bit
-        run = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-        run_id = np.cumsum(np.r_[True, k[1:] != k[:-1]]) - 1
-        inside = ones_before - ones_before[run][run_id]
-        total += np.bincount(group[order], weights=inside * (bit == 0), minlength=n_groups).astype(np.int64)
+    n = rank.size
+    if n == 0:
+        return total
+    pos = np.arange(n)
+    is_start = np.r_[True, group[1:] != group[:-1]]
+    r = rank
+    for b in range(int(rank.max()).bit_length() - 1, -1, -1):
+        is_end = np.r_[is_start[1:], True]
+        first = np.maximum.accumulate(np.where(is_start, pos, 0))
+        last = np.minimum.accumulate(np.where(is_end, pos, n)[::-1])[::-1]
+        bit = (r >> b) & 1
+        ones_upto = np.cumsum(bit)
+        ones_before = ones_upto - bit
+        inside = ones_before - ones_before[first]  # 1-entries before this one in its bucket
+        total += np.bincount(group, weights=inside * (1 - bit), minlength=n_groups).astype(np.int64)
+        zeros = (last - first + 1) - (ones_upto[last] - ones_before[first])
+        new_pos = first + np.where(bit == 0, pos - first - inside, zeros + inside)
+        moved = np.empty_like(r)
+        moved[new_pos] = r
+        r = moved
+        split = first + zeros
+        is_start = is_start.copy()
+        is_start[split[is_start & (zeros > 0) & (split <= last)]] = True
     return total
 
 
@@ -118,7 +134,10 @@ def _sorted(human: np.ndarray, metric: np.ndarray, mask: np.ndarray, classes: bo
     metric_tie = _tie_pairs(new_x, g, n_groups)
     both = _tie_pairs(new_xy, g, n_groups)
     x_classes = np.bincount(g[new_x], minlength=n_groups)
-    dis = _inversions(yr, g.astype(np.int64), n_groups)
+    g = g.astype(np.int64)
+    group_starts = np.flatnonzero(new_g)
+    lowest = np.minimum.reduceat(yr, group_starts) if yr.size else yr
+    dis = _inversions(yr - np.repeat(lowest, np.diff(np.r_[group_starts, yr.size])), g, n_groups)
 
     tot = n * (n - 1) // 2
     con = tot - metric_tie - human_tie + both - dis

@@ -20,10 +20,13 @@ from typing import Callable, Mapping
 
 import numpy as np
 
-from . import correlation, kendall, pairwise
+from . import correlation, kendall, pair_swaps, ties
 from .agreement import MIN_SYSTEMS, as_matrix, row_means
 from .groups import GROUPINGS, rated_groups
 
+STATISTICS = ("sys_pearson", "sys_kendall_b", "sys_accuracy") + tuple(
+    f"seg_{name}_{by}" for name in ("pearson", "kendall_b", "kendall_c") for by in GROUPINGS
+) + ("seg_acc_eq_item", "seg_acc_eq_none")  # the statistics with a significance test
 DEFAULT_K = 1000
 DEFAULT_PVAL = 0.05
 _CHUNK_ELEMENTS = 400_000  # bound on resampled entries scored at once
@@ -136,10 +139,80 @@ class PearsonStatistic(Statistic):
         return out[0], out[1]
 
 
+class KendallBStatistic(Statistic):
+    """Kendall tau-b, resampled without sorting: whether a pair (i, j) is ordered
+    or tied in a resample depends only on which metric each end came from, so
+    con - dis and the metric ties of a resample are quadratic forms in its swap
+    vector u: c + u.a + u'Qu, with the same Q for both resamples of a draw. Exact
+    integer counts, so every value equals the sorting path's bit for bit. Used
+    for groups up to _QUADRATIC_MAX_LENGTH (item and sys groupings)."""
+
+    def __init__(self, human: np.ndarray, mask: np.ndarray):
+        super().__init__(lambda m: _mean_defined(kendall.tau(kendall.pair_counts(human, m, mask, False), "b")), mask)
+        L = mask.shape[-1]
+        upper = np.triu(np.ones((L, L), bool), 1)
+        self.valid = (mask[:, :, None] & mask[:, None, :] & upper).astype(float)
+        self.t = np.sign(human[:, None, :] - human[:, :, None]) * self.valid  # [g, i, j] = sign(h_j - h_i)
+        self.pairs = self.valid.sum(axis=(1, 2)).astype(np.int64)
+        self.human_tie = self.pairs - np.abs(self.t).sum(axis=(1, 2)).astype(np.int64)
+        self.n = mask.sum(axis=-1)
+
+    @staticmethod
+    def _forms(weight, d00, d10, d01, d11):
+        """(c, a, Q) of sum_ij weight_ij d(u_i, u_j) = c + u.a + u'Qu, where
+        d(u_i, u_j) is d00..d11 for the ends' choices (1 = first vector)."""
+        c = (weight * d00).sum(axis=(1, 2))
+        a = (weight * (d10 - d00)).sum(axis=2) + (weight * (d01 - d00)).sum(axis=1)
+        return c, a, weight * (d11 - d10 - d01 + d00)
+
+    chunk_elements = 4_000_000  # resampled entries per call: building the forms dominates otherwise
+
+    def _counts(self, Z1, Z2, U, groups):
+        """(con - dis, metric ties) of both resamples, for a slice of groups."""
+        t, valid = self.t[groups], self.valid[groups]
+        diff = lambda a, b: b[:, None, :] - a[:, :, None]  # noqa: E731  [g, i, j] = b_j - a_i
+        d = [diff(Z2, Z2), diff(Z1, Z2), diff(Z2, Z1), diff(Z1, Z1)]  # ends from (m2, m2), (m1, m2), ...
+        signs, ties = [np.sign(x) for x in d], [(x == 0).astype(float) for x in d]
+        Ug = U.transpose(1, 0, 2)  # (G, B, L)
+        out = []
+        for order in ((0, 1, 2, 3), (3, 2, 1, 0)):  # m1 takes z1 where u = 1; m2 takes z2 there
+            counts = []
+            for values, weight in ((signs, t), (ties, valid)):
+                c, a, Q = self._forms(weight, *(values[i] for i in order))
+                quadratic = ((Ug @ Q) * Ug).sum(axis=-1).T
+                counts.append(np.rint(c + (U * a).sum(axis=-1) + quadratic).astype(np.int64))
+            out.append(counts)
+        return out
+
+    def swapped(self, z1, z2, w1):
+        Z1, Z2 = np.zeros(self.mask.shape), np.zeros(self.mask.shape)
+        Z1[self.mask], Z2[self.mask] = z1, z2
+        U = np.zeros((w1.shape[0],) + self.mask.shape)
+        U[:, self.mask] = w1
+        G, L = self.mask.shape
+        step = max(1, 2_000_000 // (L * L))
+        parts = [self._counts(Z1[g:g + step], Z2[g:g + step], U[:, g:g + step], slice(g, g + step))
+                 for g in range(0, G, step)]
+        out = []
+        for side in range(2):
+            con_minus_dis = np.concatenate([p[side][0] for p in parts], axis=1)
+            metric_tie = np.concatenate([p[side][1] for p in parts], axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                tau = con_minus_dis / np.sqrt(self.pairs - self.human_tie) / np.sqrt(self.pairs - metric_tie)
+            undefined = (self.n < 2) | (self.human_tie == self.pairs) | (metric_tie == self.pairs)
+            out.append(_mean_defined(np.where(undefined, np.nan, np.clip(tau, -1.0, 1.0))))
+        return out[0], out[1]
+
+
+_QUADRATIC_MAX_LENGTH = 64  # longer groups (sys, none groupings) sort instead: the forms grow as length^2
+
+
 def scorer(name: str, human: np.ndarray, mask: np.ndarray) -> Statistic:
     """The statistic `name` of metric resamples against fixed human groups."""
     if name == "pearson":
         return PearsonStatistic(human, mask)
+    if name == "kendall_b" and mask.shape[-1] <= _QUADRATIC_MAX_LENGTH:
+        return KendallBStatistic(human, mask)
     if name in ("kendall_b", "kendall_c"):
         variant = name[-1]
         return Statistic(lambda m: _mean_defined(kendall.tau(kendall.pair_counts(human, m, mask, variant == "c"), variant)), mask)
@@ -153,8 +226,10 @@ def scorer(name: str, human: np.ndarray, mask: np.ndarray) -> Statistic:
 
 
 def _zscore(x: np.ndarray) -> np.ndarray:
-    """scipy.stats.zscore (population std), which MTME applies first."""
-    return (x - x.mean()) / x.std()
+    """scipy.stats.zscore (population std), which MTME applies first; a
+    constant vector (scipy: NaN) becomes zeros."""
+    std = x.std()
+    return (x - x.mean()) / std if std > 0 else np.zeros_like(x)
 
 
 def perm_both(stat: Statistic, mask: np.ndarray, metric1: np.ndarray, metric2: np.ndarray, *,
@@ -168,7 +243,7 @@ def perm_both(stat: Statistic, mask: np.ndarray, metric1: np.ndarray, metric2: n
     base1, base2 = stat.swapped(z1, z2, np.ones((1, n), np.int64))  # no swap: m1 = z1, m2 = z2
     delta = base2[0] - base1[0]
     rng = np.random.RandomState(seed) if draws is None else None
-    chunk = max(1, _CHUNK_ELEMENTS // mask.size)
+    chunk = max(1, getattr(stat, "chunk_elements", _CHUNK_ELEMENTS) // mask.size)
     count, used = 0, 0
     while used < k:
         boundary = min(k, (used // early.block_size + 1) * early.block_size)
@@ -197,35 +272,58 @@ def assign_ranks(sig: np.ndarray, pval: float = DEFAULT_PVAL) -> list[int]:
     return ranks
 
 
+def _rank(statistic: str, values: dict[str, float], pvalue: Callable[[str, str], float], k: int, pval: float,
+          undefined: dict[str, str]) -> MetricComparison:
+    """Order metrics as MTME does, test each pair (pvalue(better, worse)), cluster."""
+    order = sorted(values, key=lambda name: (-values[name], name))
+    n = len(order)
+    sig = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            if k:
+                sig[i, j] = pvalue(order[i], order[j])
+    ranks = assign_ranks(sig, pval) if k else list(range(1, n + 1))
+    pvalues = {a: {b: float(sig[i, j]) for j, b in enumerate(order) if j > i} for i, a in enumerate(order)}
+    return MetricComparison(statistic, {m: values[m] for m in order}, pvalues, dict(zip(order, ranks)), undefined)
+
+
 def _compare(statistic: str, score: Statistic, mask: np.ndarray, metrics: Mapping[str, np.ndarray],
              undefined: dict[str, str], k: int, seed: int, early: EarlyStop, pval: float) -> MetricComparison:
     values = {}
     for name, m in metrics.items():
         grouped = np.zeros((1,) + mask.shape)
         grouped[0, mask] = m[mask]
-        value = float(score(grouped)[0])
-        values[name] = value
-    order = sorted(values, key=lambda name: (-values[name], name))
-    n = len(order)
-    sig = np.zeros((n, n))
+        values[name] = float(score(grouped)[0])
     draws = np.random.RandomState(seed).binomial(1, 0.5, (k, int(mask.sum()))).astype(np.uint8) if k else None
-    for i in range(n):
-        for j in range(i + 1, n):
-            if k:
-                sig[i, j] = perm_both(score, mask, metrics[order[j]], metrics[order[i]], k=k, early=early, draws=draws)[0]
-    ranks = assign_ranks(sig, pval) if k else list(range(1, n + 1))
-    pvalues = {a: {b: float(sig[i, j]) for j, b in enumerate(order) if j > i} for i, a in enumerate(order)}
-    return MetricComparison(statistic, {m: values[m] for m in order}, pvalues, dict(zip(order, ranks)), undefined)
+    return _rank(statistic, values, lambda better, worse: perm_both(
+        score, mask, metrics[worse], metrics[better], k=k, early=early, draws=draws)[0], k, pval, undefined)
+
+
+def _compare_acc_eq(statistic: str, human: np.ndarray, mask: np.ndarray, metrics: Mapping[str, np.ndarray],
+                    k: int, seed: int, early: EarlyStop, pval: float) -> MetricComparison:
+    """acc_eq with each metric's calibrated epsilon, tested as MTME's
+    CompareMetrics(perm_test='pairs') tests it (see pair_swaps.py)."""
+    if ties.count_pairs(mask) > ties.MAX_PAIRS:
+        raise ValueError(f"{statistic}: {ties.count_pairs(mask):,} pairs exceed the calibration limit of {ties.MAX_PAIRS:,}")
+    calibrated, undefined = {}, {}
+    for name, m in metrics.items():
+        result = ties.calibrate(human, m, mask)
+        if result is None:
+            undefined[name] = "no group has 2 rated entries"
+        else:
+            calibrated[name] = result
+    swaps = pair_swaps.PairSwaps(mask, k, seed) if k and calibrated else None
+    return _rank(statistic, {m: r.accuracy for m, r in calibrated.items()}, lambda better, worse: pair_swaps.acc_eq_difference(
+        human, mask, metrics[worse], metrics[better], calibrated[worse].epsilon, calibrated[better].epsilon, swaps, k,
+        early.block_size, early.low, early.high)[0], k, pval, undefined)
 
 
 def _split(statistic: str) -> tuple[str, str, str]:
-    """'seg_kendall_b_item' -> ('seg', 'kendall_b', 'item')."""
+    """'seg_kendall_b_item' -> ('seg', 'kendall_b', 'item'); 'sys_pearson' -> ('sys', 'pearson', 'none')."""
     level, _, rest = statistic.partition("_")
     if level == "sys":
         return level, rest, "none"
     name, _, by = rest.rpartition("_")
-    if level != "seg" or by not in GROUPINGS:
-        raise ValueError(f"no significance test for {statistic!r}")
     return level, name, by
 
 
@@ -235,14 +333,15 @@ def compare_metrics(human_seg, metrics_seg: Mapping[str, np.ndarray], human_sys=
                     early: EarlyStop = EarlyStop()) -> MetricComparison:
     """PERM-BOTH between every pair of metrics for one statistic, and clusters.
 
-    statistic: sys_pearson, sys_spearman... any of sys_{pearson,kendall_b,accuracy}
-    or seg_{pearson,kendall_b,kendall_c}_{none,item,sys}. Inputs as for
+    statistic: one of STATISTICS: sys_{pearson,kendall_b,accuracy},
+    seg_{pearson,kendall_b,kendall_c}_{none,item,sys}, or seg_acc_eq_{item,none}
+    (each metric at its calibrated epsilon, MTME's test over pairs). Inputs as for
     agreement(); metrics_sys defaults to each metric's mean segment score.
     k=0 ranks by value only (every metric its own cluster). Metrics whose
     statistic is undefined are listed in .undefined and left out."""
+    if statistic not in STATISTICS:
+        raise ValueError(f"no significance test for {statistic!r}: expected one of {', '.join(STATISTICS)}")
     level, name, by = _split(statistic)
-    if name == "spearman":
-        raise ValueError("no significance test for sys_spearman (MTME has none either: use sys_pearson or sys_kendall_b)")
     human_seg = as_matrix("human_seg", human_seg)
     shape = human_seg.shape
     segs = {m: as_matrix(f"metrics_seg[{m}]", v, shape) for m, v in metrics_seg.items()}
@@ -257,6 +356,8 @@ def compare_metrics(human_seg, metrics_seg: Mapping[str, np.ndarray], human_sys=
         human, mask = h[keep][None], np.ones((1, int(keep.sum())), bool)
         grouped = {m: v[keep][None] for m, v in sys_scores.items()}
         for m, v in grouped.items():
+            if np.isnan(v).any():
+                raise ValueError(f"metric {m}: system score missing for a system with a human score")
             if name != "accuracy" and np.all(v == v[0, 0]):
                 undefined[m] = "metric system scores are all equal"
     else:
@@ -266,10 +367,12 @@ def compare_metrics(human_seg, metrics_seg: Mapping[str, np.ndarray], human_sys=
         for m, v in grouped.items():
             if np.isnan(v[mask]).any():
                 raise ValueError(f"metric {m}: score missing for a rated segment")
-            if correlation.constant_groups(v, mask).all():
+            if name != "acc_eq" and correlation.constant_groups(v, mask).all():
                 undefined[m] = "metric scores are constant within every group"
-    score = scorer(name, human, mask)
     kept = {m: v for m, v in grouped.items() if m not in undefined}
+    if name == "acc_eq":
+        return _compare_acc_eq(statistic, human, mask, grouped, k, seed, early, pval)
+    score = scorer(name, human, mask)
     return _compare(statistic, score, mask, kept, undefined, k, seed, early, pval)
 
 

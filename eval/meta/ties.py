@@ -24,7 +24,7 @@ class TieCalibration:
     accuracy: float
 
 
-def _pairs(human: np.ndarray, metric: np.ndarray, mask: np.ndarray):
+def rated_pairs(human: np.ndarray, metric: np.ndarray, mask: np.ndarray):
     """Rated pairs (i < j) of every group, in MTME's enumeration order."""
     i, j = np.triu_indices(mask.shape[-1], 1)
     valid = mask[:, i] & mask[:, j] & ~np.isnan(metric[:, i]) & ~np.isnan(metric[:, j])
@@ -44,7 +44,7 @@ def acc_eq(human: np.ndarray, metric: np.ndarray, mask: np.ndarray, epsilon: flo
     groups without a rated pair)."""
     if epsilon < 0:
         raise ValueError("epsilon must be non-negative")
-    group, dh, dm = _pairs(human, metric, mask)
+    group, dh, dm = rated_pairs(human, metric, mask)
     metric_tie = np.abs(dm) <= epsilon
     good = np.where(dh == 0, metric_tie, ~metric_tie & (np.sign(dh) == np.sign(dm)))
     n = np.bincount(group, minlength=mask.shape[0])
@@ -55,7 +55,7 @@ def acc_eq(human: np.ndarray, metric: np.ndarray, mask: np.ndarray, epsilon: flo
 
 def calibrate(human: np.ndarray, metric: np.ndarray, mask: np.ndarray) -> TieCalibration | None:
     """The epsilon maximising group-averaged acc23; None without a rated pair."""
-    group, dh, dm = _pairs(human, metric, mask)
+    group, dh, dm = rated_pairs(human, metric, mask)
     if group.size == 0:
         return None
     human_tie = dh == 0
