@@ -74,16 +74,16 @@ class HumanSpec(Strict):
     score: Literal["z", "raw"] = "z"
     label: Optional[str] = None
     rename: dict[str, str] = Field(default_factory=dict)
-    include_human: bool = False
+    include_human: Flag = False
     outliers: list[str] = Field(default_factory=list)
 
 
 class MetaSpec(Strict):
     """How agreement with human judgments is computed for test sets with ``human``."""
 
-    significance: bool = True
-    k: int = Field(1000, gt=0)
-    seed: int = 0
+    significance: Flag = True
+    k: PositiveInt = 1000
+    seed: Seed = 0
 
 
 class TestSetSpec(Strict):

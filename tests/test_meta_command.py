@@ -222,3 +222,22 @@ def test_a_file_for_other_systems_says_so(cli, run_dir, tmp_path):
     result, err = meta_json(cli, run_dir, write_human(tmp_path / "h.tsv", rows))
     assert "no scores for 1 system(s) of the run, left out: noise" in err  # only None = not in the file
     assert result["testsets"]["api"]["n_systems"] == 4
+
+
+@pytest.mark.parametrize("args, needle", [(["--k", "0"], "--k: expected a positive integer, got '0'"),
+                                          (["--seed", "-2"], "--seed: expected a non-negative integer, got '-2'")])
+def test_numeric_flags_are_checked(cli, tmp_path, args, needle):
+    code, _, err = cli("meta", tmp_path, "--human", tmp_path / "h.csv", "--human-format", "da", *args)
+    assert code == 2 and needle in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("meta, needle", [({"significance": "off"}, "expected a boolean"),
+                                          ({"k": "many"}, "expected a positive integer"),
+                                          ({"seed": -1}, "expected a non-negative integer")])
+def test_meta_config_values_are_typed_strictly(meta, needle):
+    from pydantic import ValidationError
+
+    from eval.config import MetaSpec
+
+    with pytest.raises(ValidationError, match=needle):
+        MetaSpec(**meta)

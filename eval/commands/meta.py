@@ -8,6 +8,8 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..human import DA_SCORES, HUMAN_FORMATS
+from ..values import POSITIVE, SEED
+from .options import typed
 
 TABLE_COLUMNS = ("sys_pearson", "sys_kendall_b", "sys_accuracy", "sys_spa",
                  "seg_pearson_none", "seg_kendall_b_none", "seg_acc_eq_item")
@@ -28,8 +30,8 @@ def register(subparsers) -> None:
     p.add_argument("--outliers", default="", help="comma-separated systems of the run to leave out")
     p.add_argument("--significance", action="store_true",
                    help="PERM-BOTH tests between metrics and MTME's rank clusters")
-    p.add_argument("--k", type=int, default=1000, help="permutations of the significance test (default 1000)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the significance test (default 0)")
+    p.add_argument("--k", type=typed(POSITIVE), default=1000, help="permutations of the significance test (default 1000)")
+    p.add_argument("--seed", type=typed(SEED), default=0, help="seed of the significance test (default 0)")
     p.add_argument("--format", "-f", choices=["json", "table"], default="table")
     p.set_defaults(func=run_meta)
 
