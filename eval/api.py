@@ -98,7 +98,7 @@ def human_agreement(
     runs = read_run_scores(run_dir)
     name = pick_testset(list(runs), testset)
     external = {n: load_metric_scores(p) for n, p in (metric_scores or {}).items()}
-    block = testset_block(runs[name], load_human(human, human_format, da_score), external,
+    block = testset_block(runs[name], load_human(human, human_format, da_score, runs[name].langs), external,
                           MetaOptions(significance=significance, **options),
                           {"path": str(human), "format": human_format})
     return meta_frame({"testsets": {name: block}})

@@ -78,6 +78,41 @@ def test_esa_averages_annotators(tmp_path):
     assert esa.seg == {"A": {1: 70.0}, "B,x": {1: 55.0}}
 
 
+# Rows in the layout of WMT24's published esa_generalMT2024_wave*.csv (no header):
+# user, system, segment (0-based), item type, src, tgt, overall, doc, flag, spans, start, end.
+ESA_WMT24 = """\
+engjpn01,ende-tutorial1,1000001,TGT,eng,jpn,0,ende-tutorial1,False,[],1.0,1.0
+engjpn01,SysA,0,TGT,eng,jpn,90,test-en-news_a,False,[],10.0,11.0
+engjpn02,SysA,0,TGT,eng,jpn,70,test-en-news_a,False,"[{""start_i"":0,""end_i"":3,""severity"":""minor""}]",10.0,12.0
+engjpn01,SysA,1,TGT,eng,jpn,40,test-en-news_a,False,[],20.0,21.0
+engjpn01,SysA,1,TGT,eng,jpn,60,test-en-news_a,False,[],20.0,25.0
+engjpn01,SysB,0,BAD,eng,jpn,10,test-en-news_a#bad,False,[],30.0,31.0
+engjpn01,SysB,0,TGT,eng,jpn,50,test-en-news_a,False,[],30.0,32.0
+engjpn01,SysB,2,TGT,eng,jpn,77,test-en-social_b#incomplete,False,[],40.0,41.0
+engjpn01,SysB,3,TGT,eng,jpn,66,test-en-social_b#dup,False,[],40.0,42.0
+engzho01,SysA,0,TGT,eng,zho,11,test-en-news_a,False,[],50.0,51.0
+"""
+
+
+def test_esa_published_wmt24_layout(tmp_path):
+    """Quality-control items, tutorials, #incomplete/#dup documents and other pairs are
+    left out; a revised rating counts once (the latest); annotators are averaged; ids
+    are 0-based in the file and 1-based in mteval."""
+    path = tmp_path / "esa_generalMT2024_wave2.csv"
+    path.write_text(ESA_WMT24, encoding="utf-8")
+    esa = load_human(path, "esa", langs="en-ja")
+    assert esa.seg == {"SysA": {1: 80.0, 2: 60.0}, "SysB": {1: 50.0}}
+    assert load_human(path, "esa", langs="en-zh").seg == {"SysA": {1: 11.0}}
+    with pytest.raises(UserError, match=r"holds several language pairs \(en-ja, en-zh\)"):
+        load_human(path, "esa")
+    with pytest.raises(UserError, match="has no ratings for de-en"):
+        load_human(path, "esa", langs="de-en")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(ESA_WMT24.replace("SysA,1,TGT,eng,jpn,60", "SysA,x,TGT,eng,jpn,60"), encoding="utf-8")
+    with pytest.raises(UserError, match=r"bad.csv:5: segment id 'x' is not a whole number"):
+        load_human(bad, "esa", langs="en-ja")
+
+
 def test_mtme_segment_and_system_layouts(tmp_path):
     seg = tmp_path / "en-de.MQM.seg.score"
     seg.write_text("A\t-1\nA\tNone\nA\t-3\nB\t0\nB\t-2\nB\t-5\n", encoding="utf-8")

@@ -68,7 +68,7 @@ def run_meta(args) -> int:
         raise UserError(f"--k {args.k}: expected a positive number of permutations")
     runs = read_run_scores(args.run_dir)
     name = pick_testset(list(runs), args.testset)
-    human = load_human(args.human, args.human_format, args.da_score)
+    human = load_human(args.human, args.human_format, args.da_score, runs[name].langs)
     external = {n: load_metric_scores(Path(f)) for n, f in pairs(args.metric_scores, "--metric-scores").items()}
     options = MetaOptions(rename=pairs(args.rename, "--rename"), include_human=args.include_human,
                           outliers=[s.strip() for s in args.outliers.split(",") if s.strip()],

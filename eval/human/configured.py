@@ -25,7 +25,7 @@ def load_declared(config, base: Path) -> dict[str, list[tuple[object, Judgments]
         entries = []
         for j, human in enumerate(spec.human_specs):
             try:
-                entries.append((human, load_human(resolve(human.path, base), human.format, human.score)))
+                entries.append((human, load_human(resolve(human.path, base), human.format, human.score, spec.langs)))
             except UserError as exc:
                 where = f"testsets.{i}.human.{j}"
                 raise UserError(f"{where}: {exc}") from None

@@ -20,8 +20,9 @@ def _generic(path: str | Path, fmt: str) -> Judgments:
     return read_jsonl(path, fmt) if str(path).removesuffix(".gz").endswith(".jsonl") else read_tsv(path, fmt)
 
 
-def load_human(path: str | Path, fmt: str, da_score: str = "z") -> Judgments:
-    """Human judgments from ``path`` in format ``fmt`` (see HUMAN_FORMATS)."""
+def load_human(path: str | Path, fmt: str, da_score: str = "z", langs: str | None = None) -> Judgments:
+    """Human judgments from ``path`` in format ``fmt`` (see HUMAN_FORMATS); ``langs``
+    (the test set's pair) picks its rows from files that hold several pairs (ESA)."""
     if fmt not in HUMAN_FORMATS:
         raise UserError(f"{path}: unknown human-score format {fmt!r} (expected one of {', '.join(HUMAN_FORMATS)})")
     if fmt in ("da", "da-sys") and da_score not in DA_SCORES:
@@ -35,7 +36,7 @@ def load_human(path: str | Path, fmt: str, da_score: str = "z") -> Judgments:
     if fmt == "mqm-raw":
         return read_mqm_annotations(path)
     if fmt == "esa":
-        return read_esa(path)
+        return read_esa(path, langs)
     if fmt == "mtme":
         return read_mtme(path)
     if fmt == "jsonl":

@@ -20,6 +20,7 @@ class RunScores:
     corpus: dict[str, dict[str, float]]  # metric -> system -> corpus score
     segments: dict[str, np.ndarray]  # metric -> (n_systems, n_segments), rows in ``systems`` order
     higher_is_better: dict[str, bool]
+    langs: str | None = None  # selects a pair's rows in human files that hold several (ESA)
 
 
 def from_scored(scored) -> RunScores:
@@ -33,6 +34,7 @@ def from_scored(scored) -> RunScores:
         {m: {s: scored.corpus_score(m, s) for s in systems} for m in scored.metrics},
         {m: np.array([scored.segment_score(m, s) for s in systems], dtype=float) for m in scored.metrics},
         {m: bool(metric.higher_is_better) for m, metric in scored.metrics.items()},
+        ts.langs,
     )
 
 
@@ -71,6 +73,7 @@ def read_run_scores(run_dir: str | Path) -> dict[str, RunScores]:
             {m: {s: float(data["systems"][s][m]["score"]) for s in systems if m in data["systems"][s]} for m in metrics},
             seg or {m: np.full((len(systems), n), np.nan) for m in metrics},
             {m: bool(data.get("metrics", {}).get(m, {}).get("higher_is_better", True)) for m in metrics},
+            data.get("langs"),
         )
     if not out:
         raise UserError(f"{results_path}: the run has no test sets")
