@@ -25,7 +25,7 @@ from .errors import UserError
 from .text.repair import repair_lines, repair_text
 from .text.segment import split_sentences
 
-LOW_CONFIDENCE = 0.1  # beads below this are flagged in the segment explorer (gaps sit near 0.002)
+LOW_CONFIDENCE = 0.5  # a bead more likely wrong than right is flagged (confidences are calibrated)
 LOWEST_SHOWN = 5
 
 Embed = Callable[[list[str]], np.ndarray]

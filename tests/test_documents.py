@@ -21,7 +21,8 @@ def test_demo_scraped_article_is_repaired_resegmented_and_aligned(demo_run):
     assert repairs["counts"]["entity"] == 23 and repairs["file"].endswith("scraped.en.txt")
     alignment = ts["alignment"]["scraped-article"]
     assert alignment["bead_types"]["1-1"] >= 15 and 0 < alignment["mean_confidence"] <= 1
-    assert len(alignment["lowest"]) == 5 and alignment["lowest"][0]["confidence"] < 0.1
+    # the two source sentences the scraped article leaves out are the flagged (more likely wrong than right) beads
+    assert len(alignment["lowest"]) == 5 and alignment["lowest"][0]["confidence"] < 0.5 <= alignment["lowest"][2]["confidence"]
     segments = pd.read_parquet(demo_run.path / "segments.parquet")
     article = segments[segments.testset == "demo-es-en-scraped-article"]
     assert len(article) == 34 and article["flag:low-confidence-alignment"].any()
