@@ -219,3 +219,25 @@ def test_an_advert_in_the_translation_is_an_insertion():
             found += any(b.src == () and b.tgt == tuple(advert) for b in beads)
     print(f"advert found as an insertion {found} of {tried} times")
     assert tried >= 12 and found >= tried - 2
+
+
+ALIGNER_EVAL = TEXT_BERG.parent / "aligner-eval"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("corpus", "strict", "lax"), [("aca", 0.96, 0.98), ("pol", 0.67, 0.80), ("mag", 0.95, 0.98)])
+def test_chinese_english_corpora_model_free(corpus, strict, lax):
+    """aligner-eval (en→zh, zh→en): anchors across scripts and CJK length in
+    characters; before them 0.951 / 0.557 / 0.938 strict (docs/ALIGNMENT.md)."""
+    base = ALIGNER_EVAL / corpus
+    if not base.exists():
+        pytest.skip(f"shared data absent: {base}")
+    gold_docs, predicted = [], []
+    for gold in sorted((base / "gold").iterdir()):
+        stem = gold.name.removesuffix(".align")
+        src = (base / "src" / stem).read_text(encoding="utf-8").splitlines()
+        tgt = (base / "tgt" / stem).read_text(encoding="utf-8").splitlines()
+        gold_docs.append(parse_beads(gold.read_text(encoding="utf-8").splitlines(), str(gold)))
+        predicted.append(_pairs(align(src, tgt)))
+    acc = accuracy(gold_docs, predicted)
+    assert acc.f1_strict >= strict and acc.f1_lax >= lax
