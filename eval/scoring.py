@@ -12,6 +12,7 @@ import numpy as np
 
 from .config import MetricSpec
 from .corpora.model import TestSet
+from .execution.local import LocalExecutor
 from .metrics import build_metric
 from .metrics.base import Metric
 from .progress import progress
@@ -127,12 +128,14 @@ def score_testset(
     metrics: dict[str, Metric],
     cache: StatsCache | None = None,
     jobs: int | None = None,
+    executor=None,
 ) -> ScoredTestSet:
     """Statistics (and payloads) for every (metric, system): from the cache, else computed.
 
     A metric with a payload (xCOMET's error spans) is taken from the cache only
     where each segment has both its statistics and its payload; a segment
-    lacking either is computed again, so a warm rerun still has every span."""
+    lacking either is computed again, so a warm rerun still has every span.
+    Only the misses go to ``executor`` (default: this machine's forked workers)."""
     cache = cache or StatsCache(None)
     refs = ts.reference_streams()
     scored = ScoredTestSet(ts, metrics, {label: m.signature(len(refs)) for label, m in metrics.items()})
@@ -166,7 +169,7 @@ def score_testset(
             else:
                 partial.append((label, system, keys, found, texts))
 
-    for (label, system), (stats, payloads) in _compute(ts, metrics, refs, full_tasks, jobs).items():
+    for (label, system), (stats, payloads) in (executor or LocalExecutor()).compute(ts, metrics, refs, full_tasks, jobs).items():
         if metrics[label].cacheable:
             cache.put_many(zip(keys_by_task[label, system], stats))
             if payloads is not None:
