@@ -1,0 +1,121 @@
+"""Cases on a real two-node Ray cluster; test_execution_ray.py runs this file
+inside a private network namespace (loopback only), not the main collection.
+
+The cluster: ``ray.cluster_utils.Cluster`` with a head and a second node, one
+logical CPU and a small object store each, no dashboard, usage statistics and
+the memory monitor off, a private temp dir and free ports."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT, WMT22, need
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'mteval[ray]')")
+
+from eval.config import metric_specs  # noqa: E402
+from eval.corpora.files import read_lines  # noqa: E402
+from eval.corpora.model import TestSet  # noqa: E402
+from eval.execution import ExecutorSpec  # noqa: E402
+from eval.execution.cluster import RayExecutor  # noqa: E402
+from eval.execution.local import LocalExecutor  # noqa: E402
+from eval.scoring import build_metrics, score_testset  # noqa: E402
+from eval.store import StatsCache  # noqa: E402
+
+PAIR = "de-fr"
+OBJECT_STORE = 80 * 1024**2
+
+
+def _files():
+    txt = need(WMT22 / "txt")
+    refs = [txt / "references" / f"generaltest2022.{PAIR}.ref.A.fr"]
+    hyps = sorted((txt / "system-outputs").glob(f"generaltest2022.{PAIR}.hyp.*.fr"))
+    return refs, hyps
+
+
+def _testset() -> TestSet:
+    refs, hyps = _files()
+    ref = read_lines(refs[0])
+    systems = {p.name.split(".hyp.")[1].removesuffix(".fr"): read_lines(p) for p in hyps}
+    return TestSet("wmt22-de-fr", "de", "fr", [""] * len(ref), {"A": ref}, systems)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from ray.cluster_utils import Cluster
+
+    tmp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths have a length limit
+    os.environ.update(RAY_TMPDIR=tmp, RAY_USAGE_STATS_ENABLED="0", RAY_memory_monitor_refresh_ms="0",
+                      PYTHONPATH=str(ROOT))  # workers import this checkout's eval
+    head = dict(num_cpus=1, object_store_memory=OBJECT_STORE, include_dashboard=False)
+    c = Cluster(initialize_head=True, head_node_args=head)
+    c.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)
+    c.wait_for_nodes()
+    ray.init(address=c.address, logging_level="ERROR", log_to_driver=False)
+    yield c
+    ray.shutdown()
+    c.shutdown()
+
+
+def _metrics():
+    return build_metrics(metric_specs(["bleu", "chrf", "ter"]), "fr")
+
+
+def test_statistics_identical_and_both_nodes_work(cluster):
+    ts = _testset()
+    local = score_testset(ts, _metrics(), None, 1, LocalExecutor())
+    executor = RayExecutor(ExecutorSpec("ray"), chunk_rows=256)
+    remote = score_testset(ts, _metrics(), None, None, executor)
+    assert local.stats.keys() == remote.stats.keys() and len(local.stats) == 3 * len(ts.systems)
+    for key, stats in local.stats.items():
+        assert np.array_equal(stats, remote.stats[key]), key
+    assert len(executor.nodes) == 2, executor.nodes  # both nodes computed chunks
+    rows = sorted({(c[2], c[3]) for c in executor.dispatched})
+    assert rows[0][0] == 0 and rows[-1][1] == len(ts) and all(a[1] == b[0] for a, b in zip(rows, rows[1:]))
+
+
+def test_half_filled_cache_sends_only_the_misses(cluster, tmp_path):
+    ts = _testset()
+    names = list(ts.systems)
+    cached, missing = names[: len(names) // 2], names[len(names) // 2:]
+    cache = StatsCache(tmp_path / "stats.sqlite")
+    score_testset(dataclasses.replace(ts, systems={n: ts.systems[n] for n in cached}), _metrics(), cache, 1)
+    executor = RayExecutor(ExecutorSpec("ray"))
+    scored = score_testset(ts, _metrics(), cache, None, executor)
+    assert {c[1] for c in executor.dispatched} == set(missing)
+    assert scored.cached_segments == 3 * len(cached) * len(ts)
+    assert scored.computed_segments == 3 * len(missing) * len(ts)
+    local = score_testset(ts, _metrics(), None, 1, LocalExecutor())
+    for key, stats in local.stats.items():
+        assert np.array_equal(stats, scored.stats[key]), key
+    cache.close()
+
+
+def _score_cli(tmp_path: Path, name: str, *extra: str) -> tuple[dict, pd.DataFrame]:
+    refs, hyps = _files()
+    out = tmp_path / name
+    args = [sys.executable, "-m", "eval.cli", "score", "--refs", *map(str, refs), "--hyps", *map(str, hyps),
+            "-l", PAIR, "--cache", "off", "--format", "json", "--confidence", "--paired-bs", "--out", str(out), *extra]
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout), pd.read_parquet(out / "segments.parquet")
+
+
+def test_cli_parity_scores_intervals_p_values(cluster, tmp_path):
+    """``mteval score --executor ray --ray-address``: corpus scores, confidence
+    intervals, p-values and segment scores equal the local run's exactly."""
+    local, local_segments = _score_cli(tmp_path, "local")
+    remote, remote_segments = _score_cli(tmp_path, "ray", "--executor", "ray", "--ray-address", cluster.address)
+    assert remote == local
+    assert any("p_value" in json.dumps(entry) for entry in local["systems"].values())
+    pd.testing.assert_frame_equal(remote_segments, local_segments, check_exact=True)
