@@ -29,7 +29,7 @@ from eval.execution import ExecutorSpec  # noqa: E402
 from eval.execution.cluster import RayExecutor  # noqa: E402
 from eval.execution.local import LocalExecutor  # noqa: E402
 from eval.scoring import build_metrics, score_testset  # noqa: E402
-from eval.store import StatsCache  # noqa: E402
+from eval.store import StatsCache, segment_keys  # noqa: E402
 
 PAIR = "de-fr"
 OBJECT_STORE = 80 * 1024**2
@@ -84,6 +84,8 @@ def test_statistics_identical_and_both_nodes_work(cluster):
 
 
 def test_half_filled_cache_sends_only_the_misses(cluster, tmp_path):
+    """Half the systems cached first; then only segments absent from the cache
+    (systems share some identical outputs, so some of those hit too) reach the cluster."""
     ts = _testset()
     names = list(ts.systems)
     cached, missing = names[: len(names) // 2], names[len(names) // 2:]
@@ -91,9 +93,16 @@ def test_half_filled_cache_sends_only_the_misses(cluster, tmp_path):
     score_testset(dataclasses.replace(ts, systems={n: ts.systems[n] for n in cached}), _metrics(), cache, 1)
     executor = RayExecutor(ExecutorSpec("ray"))
     scored = score_testset(ts, _metrics(), cache, None, executor)
+    expected = 0
+    for label, metric in _metrics().items():
+        signature = metric.signature(1)
+        known = {k for n in cached for k in segment_keys(signature, ts.source, [ts.references["A"]], ts.systems[n])}
+        expected += sum(k not in known for n in missing
+                        for k in segment_keys(signature, ts.source, [ts.references["A"]], ts.systems[n]))
+    assert 0 < expected < 3 * len(missing) * len(ts)
     assert {c[1] for c in executor.dispatched} == set(missing)
-    assert scored.cached_segments == 3 * len(cached) * len(ts)
-    assert scored.computed_segments == 3 * len(missing) * len(ts)
+    assert sum(stop - start for *_, start, stop in executor.dispatched) == expected == scored.computed_segments
+    assert scored.cached_segments == 3 * len(names) * len(ts) - expected
     local = score_testset(ts, _metrics(), None, 1, LocalExecutor())
     for key, stats in local.stats.items():
         assert np.array_equal(stats, scored.stats[key]), key

@@ -84,34 +84,44 @@ class RayExecutor:
         self.dispatched: list[tuple[str, str, int, int]] = []  # (metric, system, start, stop)
 
     def compute(self, ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], Any]:
-        chunkable = [t for t in tasks if metrics[t[0]].cacheable and metrics[t[0]].parallel_safe]
+        chunkable = [t for t in tasks if self._chunkable(metrics[t[0]])]
         results = LocalExecutor().compute(ts, metrics, refs, [t for t in tasks if t not in chunkable], jobs)
-        if chunkable:
-            results.update(self._on_cluster(ts, metrics, refs, chunkable))
+        metric_refs = {label: ray.put(metrics[label]) for label in {label for label, _ in chunkable}}
+        results.update(self._dispatch(ts.name, [
+            (label, system, metric_refs[label], ts.source, refs, ts.systems[system]) for label, system in chunkable]))
         return results
 
-    def _on_cluster(self, ts, metrics, refs, tasks):
-        metric_refs = {label: ray.put(metrics[label]) for label in {label for label, _ in tasks}}
-        n = len(ts.source)
+    def rows(self, testset, label, system, metric, sources, refs, hyps):
+        """The rows a partly cached system lacks: only these reach the cluster."""
+        if not self._chunkable(metric):
+            return LocalExecutor().rows(testset, label, system, metric, sources, refs, hyps)
+        return self._dispatch(testset, [(label, system, ray.put(metric), sources, refs, hyps)])[label, system]
+
+    @staticmethod
+    def _chunkable(metric) -> bool:
+        """A segment's statistics depend on that segment only, and any process may compute them."""
+        return metric.cacheable and metric.parallel_safe
+
+    def _dispatch(self, testset: str, work) -> dict[tuple[str, str], Any]:
+        """Chunk each (label, system, metric, sources, refs, hyps), gather rows in order."""
         pending = []
-        for label, system in tasks:
-            for start in range(0, n, self.chunk_rows):
-                stop = min(n, start + self.chunk_rows)
-                chunk = (label, system, start, stop)
-                ref = self.remote.remote(metric_refs[label], ts.source[start:stop],
-                                         [stream[start:stop] for stream in refs], ts.systems[system][start:stop])
-                pending.append((chunk, ref))
-                self.dispatched.append(chunk)
-        parts: dict[tuple[str, str], list] = {task: [] for task in tasks}
-        for chunk, ref in progress(pending, len(pending), f"{ts.name} (ray)"):
-            stats, payloads, node = self._result(ts, chunk, ref)
+        for label, system, metric_ref, sources, refs, hyps in work:
+            for start in range(0, len(hyps), self.chunk_rows):
+                stop = min(len(hyps), start + self.chunk_rows)
+                ref = self.remote.remote(metric_ref, sources[start:stop], [s[start:stop] for s in refs],
+                                         hyps[start:stop])
+                pending.append(((label, system, start, stop), ref))
+                self.dispatched.append((label, system, start, stop))
+        parts: dict[tuple[str, str], list] = {(label, system): [] for label, system, *_ in work}
+        for chunk, ref in progress(pending, len(pending), f"{testset} (ray)"):
+            stats, payloads, node = self._result(testset, chunk, ref)
             self.nodes[node] += 1
             parts[chunk[:2]].append((stats, payloads))
         return {task: (np.concatenate([s for s, _ in chunks]),
                        None if chunks[0][1] is None else [p for _, ps in chunks for p in ps])
                 for task, chunks in parts.items()}
 
-    def _result(self, ts, chunk, ref):
+    def _result(self, testset: str, chunk, ref):
         """The chunk's result; a user error on a worker reads as it does locally,
         a chunk lost for good after its retries names the chunk."""
         label, system, start, stop = chunk
@@ -122,5 +132,5 @@ class RayExecutor:
                 raise UserError(str(exc.cause)) from None
             raise
         except ray.exceptions.RayError as exc:
-            raise UserError(f"{ts.name}: metric {label}, system {system}, rows {start + 1}-{stop}: lost on the "
-                            f"Ray cluster after {MAX_RETRIES} retries ({type(exc).__name__})") from None
+            raise UserError(f"{testset}: metric {label}, system {system}, chunk rows {start + 1}-{stop}: lost on "
+                            f"the Ray cluster after {MAX_RETRIES} retries ({type(exc).__name__})") from None
