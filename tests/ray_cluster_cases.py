@@ -12,6 +12,8 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -128,3 +130,30 @@ def test_cli_parity_scores_intervals_p_values(cluster, tmp_path):
     assert remote == local
     assert any("p_value" in json.dumps(entry) for entry in local["systems"].values())
     pd.testing.assert_frame_equal(remote_segments, local_segments, check_exact=True)
+
+
+def test_worker_node_killed_mid_run_and_replaced(cluster):
+    """The second node dies (no grace) once it has computed chunks; its lost
+    tasks and results run again elsewhere and a replacement node joins: the
+    statistics are the local run's, no row lost or doubled. Runs last: it
+    changes the cluster."""
+    ts = _testset()
+    executor = RayExecutor(ExecutorSpec("ray"), chunk_rows=8)  # many small tasks: the kill lands mid-run
+    worker = next(node for node in cluster.list_all_nodes() if node is not cluster.head_node)
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.update(scored=score_testset(ts, _metrics(), None, None, executor)))
+    thread.start()
+    deadline = time.monotonic() + 60
+    while executor.nodes[worker.node_id] < 3 and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert thread.is_alive(), "the run ended before the node could be killed; use smaller chunks"
+    cluster.remove_node(worker, allow_graceful=False)
+    cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)  # on the main thread, as Ray requires
+    thread.join(timeout=150)
+    assert not thread.is_alive(), "the run did not finish after the node was replaced"
+    scored = outcome["scored"]
+    local = score_testset(ts, _metrics(), None, 1, LocalExecutor())
+    for key, stats in local.stats.items():
+        assert len(scored.stats[key]) == len(ts)
+        assert np.array_equal(stats, scored.stats[key]), key
+    assert executor.nodes[worker.node_id] >= 3
