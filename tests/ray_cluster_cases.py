@@ -27,6 +27,7 @@ ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip ins
 from eval.config import metric_specs  # noqa: E402
 from eval.corpora.files import read_lines  # noqa: E402
 from eval.corpora.model import TestSet  # noqa: E402
+from eval.errors import UserError  # noqa: E402
 from eval.execution import ExecutorSpec  # noqa: E402
 from eval.execution.cluster import RayExecutor  # noqa: E402
 from eval.execution.local import LocalExecutor  # noqa: E402
@@ -57,7 +58,8 @@ def cluster():
 
     tmp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths have a length limit
     os.environ.update(RAY_TMPDIR=tmp, RAY_USAGE_STATS_ENABLED="0", RAY_memory_monitor_refresh_ms="0",
-                      PYTHONPATH=str(ROOT))  # workers import this checkout's eval
+                      PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")  # workers import this checkout's eval
+    # and this module (the failing metrics below)
     head = dict(num_cpus=1, object_store_memory=OBJECT_STORE, include_dashboard=False)
     c = Cluster(initialize_head=True, head_node_args=head)
     c.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)
@@ -130,6 +132,60 @@ def test_cli_parity_scores_intervals_p_values(cluster, tmp_path):
     assert remote == local
     assert any("p_value" in json.dumps(entry) for entry in local["systems"].values())
     pd.testing.assert_frame_equal(remote_segments, local_segments, check_exact=True)
+
+
+class _FailsOnWorker:
+    """A real BLEU whose ``prepare`` fails on a cluster worker only (the driver
+    builds it): raising a user error, or killing its worker process every time."""
+
+    __slots__ = ()
+    how = "raise"
+
+    def prepare(self, sources, refs):
+        if ray.is_initialized() and ray.get_runtime_context().worker.mode == ray.WORKER_MODE:
+            if self.how == "raise":
+                raise UserError("refs.fr:3: a user error found on a worker")
+            os._exit(1)
+        return super().prepare(sources, refs)
+
+
+_BLEU = type(build_metrics(metric_specs(["bleu"]), "fr")["bleu"])
+
+
+class RaisingBleu(_FailsOnWorker, _BLEU):
+    __slots__ = ()
+    how = "raise"
+
+
+class ExitingBleu(_FailsOnWorker, _BLEU):
+    __slots__ = ()
+    how = "exit"
+
+
+def _failing_bleu(cls):
+    """BLEU as the registry builds it, of the failing class (defined at module
+    level so the workers import it by name)."""
+    return {"bleu": cls(trg_lang="fr", engine="auto")}
+
+
+def test_user_error_on_a_worker_reads_as_locally(cluster):
+    with pytest.raises(UserError) as err:
+        score_testset(_testset(), _failing_bleu(RaisingBleu), None, None, RayExecutor(ExecutorSpec("ray")))
+    assert str(err.value) == "refs.fr:3: a user error found on a worker"
+
+
+def test_chunk_lost_for_good_names_it(cluster):
+    """Every attempt kills its worker: after the retries the run stops, naming the chunk
+    (one system and 40 rows, so the retries take seconds, not minutes)."""
+    full = _testset()
+    name = next(iter(full.systems))
+    ts = TestSet(full.name, "de", "fr", full.source[:40], {"A": full.references["A"][:40]},
+                 {name: full.systems[name][:40]})
+    with pytest.raises(UserError) as err:
+        score_testset(ts, _failing_bleu(ExitingBleu), None, None, RayExecutor(ExecutorSpec("ray")))
+    assert str(err.value).startswith(f"wmt22-de-fr: metric bleu, system {name}, chunk rows 1-40: lost on the "
+                                      "Ray cluster after 3 retries")
+    assert "\n" not in str(err.value)
 
 
 def test_worker_node_killed_mid_run_and_replaced(cluster):

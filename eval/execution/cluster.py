@@ -113,10 +113,15 @@ class RayExecutor:
                 pending.append(((label, system, start, stop), ref))
                 self.dispatched.append((label, system, start, stop))
         parts: dict[tuple[str, str], list] = {(label, system): [] for label, system, *_ in work}
-        for chunk, ref in progress(pending, len(pending), f"{testset} (ray)"):
-            stats, payloads, node = self._result(testset, chunk, ref)
-            self.nodes[node] += 1
-            parts[chunk[:2]].append((stats, payloads))
+        try:
+            for chunk, ref in progress(pending, len(pending), f"{testset} (ray)"):
+                stats, payloads, node = self._result(testset, chunk, ref)
+                self.nodes[node] += 1
+                parts[chunk[:2]].append((stats, payloads))
+        except BaseException:  # a failed chunk or an interrupt: the rest is not wanted
+            for _, ref in pending:
+                ray.cancel(ref)
+            raise
         return {task: (np.concatenate([s for s, _ in chunks]),
                        None if chunks[0][1] is None else [p for _, ps in chunks for p in ps])
                 for task, chunks in parts.items()}
