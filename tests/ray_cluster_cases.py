@@ -134,6 +134,21 @@ def test_cli_parity_scores_intervals_p_values(cluster, tmp_path):
     pd.testing.assert_frame_equal(remote_segments, local_segments, check_exact=True)
 
 
+def test_run_config_on_the_cluster(cluster, tmp_path):
+    """``mteval run CONFIG --executor ray --ray-address``: the same segments.parquet."""
+    from test_execution_ray import run_config_file
+
+    frames = []
+    for name, extra in (("local", []), ("ray", ["--executor", "ray", "--ray-address", cluster.address])):
+        (tmp_path / name).mkdir()
+        proc = subprocess.run([sys.executable, "-m", "eval.cli", "run", run_config_file(tmp_path / name), *extra],
+                              cwd=ROOT, capture_output=True, text=True, timeout=180,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert proc.returncode == 0, proc.stderr
+        frames.append(pd.read_parquet(tmp_path / name / "out" / "segments.parquet"))
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)
+
+
 class _FailsOnWorker:
     """A real BLEU whose ``prepare`` fails on a cluster worker only (the driver
     builds it): raising a user error, or killing its worker process every time."""

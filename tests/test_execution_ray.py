@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, WMT22, need
+from conftest import CORPORA, ROOT, WMT22, need
 
 from eval.config import load_config
 from eval.errors import UserError
@@ -90,6 +90,41 @@ def test_executor_config_read(tmp_path):
                     "- {name: t, langs: de-fr, format: text, source: s, references: r}\n", encoding="utf-8")
     spec = load_config(path)[0].executor.spec()
     assert (spec.kind, spec.address, spec.gpus_per_worker) == ("ray", "head:6379", 0.5)
+
+
+def run_config_file(tmp_path, executor: str = "") -> str:
+    """A one-test-set config on the bundled es-en corpus, lexical metrics, no cache or history."""
+    es = CORPORA / "es-en"
+    path = tmp_path / "run.yaml"
+    path.write_text(f"name: r\noutput: {tmp_path / 'out'}\ncache: 'off'\nhistory: 'off'\n{executor}"
+                    f"testsets:\n- {{name: es, langs: es-en, format: text, source: {es / 'source.es'}, "
+                    f"references: {{A: {es / 'ref.A.en'}}}, systems: '{es}/hyp.*.en'}}\n", encoding="utf-8")
+    return str(path)
+
+
+def test_run_ray_address_needs_ray_executor(tmp_path):
+    proc = _mteval(["run", run_config_file(tmp_path), "--ray-address", "127.0.0.1:6379"])
+    assert (proc.returncode, proc.stderr) == (2, "mteval: error: --ray-address needs --executor ray\n")
+
+
+def test_run_config_executor_unreachable_before_any_work(tmp_path):
+    pytest.importorskip("ray", reason="the ray extra is not installed")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = run_config_file(tmp_path, f"executor: {{kind: ray, address: '127.0.0.1:{port}'}}\n")
+    proc = _mteval(["run", config])
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [f"mteval: error: cannot reach the Ray cluster at 127.0.0.1:{port}: "
+                                                "Connection refused"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_run_executor_flag_overrides_config(tmp_path):
+    config = run_config_file(tmp_path, "executor: {kind: ray, address: '127.0.0.1:1'}\n")
+    proc = _mteval(["run", config, "--executor", "local"], prelude="sys.modules['ray'] = None")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "results.json").is_file()
 
 
 def _private_network() -> bool:
