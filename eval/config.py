@@ -69,6 +69,26 @@ class ColumnSpec(Strict):
     domain: Optional[ColumnName] = None
 
 
+class HumanSpec(Strict):
+    """Human judgments of a test set's systems (``human: {path: ..., format: mqm}``)."""
+
+    path: str
+    format: Literal["da", "da-sys", "mqm", "mqm-raw", "esa", "mtme", "tsv", "jsonl"]
+    score: Literal["z", "raw"] = "z"
+    label: Optional[str] = None
+    rename: dict[str, str] = Field(default_factory=dict)
+    include_human: Flag = False
+    outliers: list[str] = Field(default_factory=list)
+
+
+class MetaSpec(Strict):
+    """How agreement with human judgments is computed for test sets with ``human``."""
+
+    significance: Flag = True
+    k: PositiveInt = 1000
+    seed: Seed = 0
+
+
 class TestSetSpec(Strict):
     __test__ = False
 
@@ -90,6 +110,18 @@ class TestSetSpec(Strict):
     ref_format: Literal["segments", "document"] = "segments"
     repair: Optional[Flag] = None
     align_model: str = "none"
+    human: Optional[list[HumanSpec]] = None
+
+    @field_validator("human", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        """``human: {path, format}`` is the one-file form of a list."""
+        return [value] if isinstance(value, dict) else value
+
+    @property
+    def human_specs(self) -> list[HumanSpec]:
+        """The ``human`` entries (one or more files of judgments)."""
+        return list(self.human or [])
 
     @property
     def repairs_on(self) -> bool:
@@ -187,6 +219,7 @@ class RunConfig(Strict):
     jobs: Optional[PositiveInt] = None
     executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     significance: Optional[SignificanceSpec] = None
+    meta: Optional[MetaSpec] = None
     testsets: list[TestSetSpec]
 
     @model_validator(mode="after")

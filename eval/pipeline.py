@@ -84,6 +84,7 @@ def score_config(
     from .report.write import write_run
 
     out = (Path(out_dir) if out_dir else base / (config.output or f"../reports/{config.name}")).resolve()
+    human = load_declared_human(config, base)
     computer = make_executor(executor or config.executor.spec())
     cache = open_cache(config.cache, base)
     run = Run(config.name, config.model_dump(mode="json"), planned=[spec.name for spec in config.testsets])
@@ -96,10 +97,23 @@ def score_config(
                                 f"give them under 'systems'")
             evaluate(run, testset, spec.metrics or config.metrics, config.engine, cache, jobs or config.jobs, significance,
                      computer)
+            if spec.name in human:
+                from .human.configured import add_meta
+
+                add_meta(run, run.scored[-1], human[spec.name], config.meta)
             write_run(run, out)
     finally:
         cache.close()
     return run, out
+
+
+def load_declared_human(config: RunConfig, base: Path) -> dict:
+    """Human judgments the config declares, loaded before any scoring."""
+    if not any(spec.human is not None for spec in config.testsets):
+        return {}
+    from .human.configured import load_declared
+
+    return load_declared(config, base)
 
 
 def record_history(run: Run, out: Path, setting: str | None, base: Path) -> None:

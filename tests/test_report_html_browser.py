@@ -101,6 +101,9 @@ def test_demo_loads_clean_with_leaderboard_and_charts(browser, demo_report, tmp_
     ter = [float(t.split()[0]) for t in page.locator("#leaderboard-table td[data-metric='ter']").all_inner_texts()]
     assert ter == sorted(ter)
     assert page.locator("#leaderboard-table th.sorted").get_attribute("data-metric") == "ter"
+    for chooser in ("#chart-metric", "#bucket-metric", "#wins-metric", "#ex-metric", "#cmp-metric"):  # every chart says
+        assert page.locator(f"{chooser} option[value='ter']").inner_text() == "ter \u2193 lower is better"
+        assert page.locator(f"{chooser} option[value='bleu']").inner_text() == "bleu \u2191 higher is better"
     page.wait_for_selector("#ngrams-a tr")
     assert page.locator("#ngrams-a tr").count() > 1
     page.select_option("#testset-select", "1")  # demo-en-zh: two references

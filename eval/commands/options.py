@@ -47,7 +47,7 @@ def metric_entries(
     if model:
         neural = [name for name in entries if name.lower() in NEURAL]
         if not neural:
-            raise UserError("--model: none of --metrics uses a model (bertscore, comet, cometkiwi, xsim, offtarget)")
+            raise UserError(f"--model: none of --metrics uses a model ({', '.join(NEURAL)})")
         for name in neural:
             put(name, "model", model, "--model")
     for option in options:

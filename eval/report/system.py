@@ -93,6 +93,7 @@ def system_report(scored: ScoredTestSet, system: str, entries: dict[str, dict[st
         "langs": ts.langs,
         "system": system,
         "scores": entries,
+        "higher_is_better": {label: metric.higher_is_better for label, metric in scored.metrics.items()},
         "statistics": output_statistics(scored, system),
         "worst": worst_segments(scored, system),
     }
@@ -122,10 +123,17 @@ def _lines(numbers: list[int], limit: int = 20) -> str:
     return f"{len(numbers)}" + (f" (lines {shown}{', ...' if len(numbers) > limit else ''})" if numbers else "")
 
 
+def _direction(metric: str, report: dict[str, Any]) -> str:
+    """``bleu ↑`` / ``ter ↓``, as the leaderboard labels its columns."""
+    higher = report.get("higher_is_better", {}).get(metric)
+    return text(metric) if higher is None else f"{text(metric)} {'↑' if higher else '↓'}"
+
+
 def system_markdown(report: dict[str, Any]) -> str:
     st = report["statistics"]
     score_rows = [
-        [m, e["score"], _ci(e), e.get("p_value"), e.get("cluster"), e["signature"]] for m, e in report["scores"].items()
+        [_direction(m, report), e["score"], _ci(e), e.get("p_value"), e.get("cluster"), e["signature"]]
+        for m, e in report["scores"].items()
     ]
     worst = report["worst"]
     worst_rows = [[w["seg_id"], w["doc_id"] or "", w["score"], w["source"], w["reference"], w["hypothesis"]] for w in worst["segments"]]
@@ -139,7 +147,7 @@ def system_markdown(report: dict[str, Any]) -> str:
         f"- length ratio (hypothesis/reference, {st['length_unit']}): {ratio} ({st['hyp_length']}/{st['ref_length']})\n"
         f"- empty lines: {_lines(st['empty_lines'])}\n"
         f"- untranslated lines (copied source): {_lines(st['untranslated_lines'])}\n"
-        f"\n## Worst {len(worst_rows)} segments by {text(worst['metric'])}\n\n"
+        f"\n## Worst {len(worst_rows)} segments by {_direction(worst['metric'], report)}\n\n"
         + table(["seg", "doc", worst["metric"], "source", "reference", "hypothesis"], worst_rows)
         + "".join(_spans_markdown(label, spans) for label, spans in report.get("error_spans", {}).items())
     )

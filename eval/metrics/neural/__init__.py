@@ -14,8 +14,10 @@ NEURAL_CLASSES = {
     "cometkiwi": ("eval.metrics.neural.comet", "CometKiwi"),
     "xsim": ("eval.metrics.neural.xsim", "CrossLingualSimilarity"),
     "offtarget": ("eval.metrics.neural.offtarget", "OffTarget"),
+    "metricx": ("eval.metrics.neural.metricx", "MetricX"),
+    "metricx-qe": ("eval.metrics.neural.metricx", "MetricXQE"),
 }
-_NEEDS_TORCH = {"bertscore", "comet", "cometkiwi", "xsim"}
+_NEEDS_TORCH = {"bertscore", "comet", "cometkiwi", "xsim", "metricx", "metricx-qe"}
 
 
 def neural_metric_names() -> list[str]:
