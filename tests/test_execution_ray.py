@@ -4,6 +4,7 @@ private network namespace so the cluster's traffic stays on loopback."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -144,10 +145,15 @@ def test_two_node_ray_cluster():
         pytest.skip("unshare -n is not permitted here (CI runs as root): the cluster needs a private network")
     cases = "tests/ray_cluster_cases.py"
     command = f"ip link set lo up && exec {sys.executable} -m pytest {cases} -q -x -p no:cacheprovider"
+    # Own session: on a timeout the whole group goes, Ray's node processes included.
+    proc = subprocess.Popen(["unshare", "-n", "sh", "-c", command], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        proc = subprocess.run(["unshare", "-n", "sh", "-c", command], cwd=ROOT, capture_output=True, text=True,
-                              timeout=240, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    except subprocess.TimeoutExpired as exc:
-        pytest.fail(f"the cluster cases hung past {exc.timeout} s:\n{exc.stdout}")
-    assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-3000:]
-    assert " passed" in proc.stdout and "skipped" not in proc.stdout, proc.stdout[-3000:]
+        stdout, stderr = proc.communicate(timeout=240)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, _ = proc.communicate()
+        pytest.fail(f"the cluster cases hung past 240 s:\n{stdout[-6000:]}")
+    assert proc.returncode == 0, stdout[-6000:] + stderr[-3000:]
+    assert " passed" in stdout and "skipped" not in stdout, stdout[-3000:]
