@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -58,7 +59,8 @@ def main() -> None:
     ap.add_argument("--chunk-rows", type=int, default=256)
     args = ap.parse_args()
     ts = load(args.pair)
-    os.environ.update(RAY_TMPDIR=tempfile.mkdtemp(prefix="rt", dir="/tmp"), RAY_USAGE_STATS_ENABLED="0",
+    ray_tmp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths have a length limit
+    os.environ.update(RAY_TMPDIR=ray_tmp, RAY_USAGE_STATS_ENABLED="0",
                       RAY_memory_monitor_refresh_ms="0", PYTHONPATH=str(ROOT))
     import ray
     from ray.cluster_utils import Cluster
@@ -88,6 +90,7 @@ def main() -> None:
     finally:
         ray.shutdown()
         cluster.shutdown()
+        shutil.rmtree(ray_tmp, ignore_errors=True)
     best_local, best_ray = min(local_times), min(ray_times)
     print(f"{args.pair}: {len(ts.systems)} systems x {len(ts)} segments x 3 metrics, chunks of {args.chunk_rows} rows")
     print(f"local (2 forked workers): {best_local:.2f} s (best of {args.repeats})")
