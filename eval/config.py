@@ -13,7 +13,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from .errors import UserError
 from .langs import parse_pair
-from .values import FLAG, POSITIVE, SEED
+from .execution import ExecutorSpec
+from .values import FLAG, POSITIVE, SEED, Number, Text
 
 FORMATS = ("text", "wmt-xml", "tsv", "jsonl", "hf", "sacrebleu")
 
@@ -22,6 +23,8 @@ FORMATS = ("text", "wmt-xml", "tsv", "jsonl", "hf", "sacrebleu")
 Flag = Annotated[bool, BeforeValidator(FLAG.parse)]
 PositiveInt = Annotated[int, BeforeValidator(POSITIVE.parse)]
 Seed = Annotated[int, BeforeValidator(SEED.parse)]
+NonEmptyText = Annotated[str, BeforeValidator(Text().parse)]
+GpuShare = Annotated[float, BeforeValidator(Number(minimum=0).parse)]
 
 
 def _off_or_path(value: Any) -> Any:
@@ -189,6 +192,23 @@ class SignificanceSpec(Strict):
     seed: Optional[Seed] = None
 
 
+class ExecutorConfig(Strict):
+    """``executor: {kind: ray, address: HOST:PORT, gpus_per_worker: 0.5}``."""
+
+    kind: Literal["local", "ray"] = "local"
+    address: Optional[NonEmptyText] = None
+    gpus_per_worker: GpuShare = 0.0
+
+    @model_validator(mode="after")
+    def _ray_only(self) -> "ExecutorConfig":
+        if self.kind == "local" and (self.address is not None or self.gpus_per_worker):
+            raise ValueError("'address' and 'gpus_per_worker' need kind 'ray'")
+        return self
+
+    def spec(self) -> ExecutorSpec:
+        return ExecutorSpec(self.kind, self.address, self.gpus_per_worker)
+
+
 class RunConfig(Strict):
     name: str
     output: Optional[str] = None
@@ -197,6 +217,7 @@ class RunConfig(Strict):
     cache: OffOrPath = None
     history: OffOrPath = None
     jobs: Optional[PositiveInt] = None
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     significance: Optional[SignificanceSpec] = None
     meta: Optional[MetaSpec] = None
     testsets: list[TestSetSpec]
