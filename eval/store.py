@@ -17,7 +17,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from .errors import file_errors
-from .wal import open_wal
+from .wal import open_cache_db
 
 _CHUNK = 900  # stay under SQLite's host-parameter limit
 
@@ -76,12 +76,9 @@ class StatsCache:
         if self._conn is None:
             assert self.path is not None
             with self._errors():
-                conn = open_wal(self.path, timeout_s=60)
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("CREATE TABLE IF NOT EXISTS stats (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
-                conn.execute("CREATE TABLE IF NOT EXISTS payloads (key BLOB PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
-                conn.execute("CREATE TABLE IF NOT EXISTS matrices "
-                             "(key BLOB PRIMARY KEY, n_stats INTEGER NOT NULL, value BLOB NOT NULL) WITHOUT ROWID")
+                conn = open_cache_db(self.path, ["stats (key BLOB PRIMARY KEY, value BLOB NOT NULL)",
+                                                 "payloads (key BLOB PRIMARY KEY, value TEXT NOT NULL)",
+                                                 "matrices (key BLOB PRIMARY KEY, n_stats INTEGER NOT NULL, value BLOB NOT NULL)"])
             self._conn = conn
         return self._conn
 

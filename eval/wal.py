@@ -32,3 +32,13 @@ def open_wal(path: Path, timeout_s: float, **connect_args: Any) -> sqlite3.Conne
         except BaseException:  # not a database, or a damaged one
             conn.close()
             raise
+
+
+def open_cache_db(path: Path, tables: list[str]) -> sqlite3.Connection:
+    """A shared cache database (statistics, sentence vectors): WAL, normal
+    syncing (a lost cache entry is only recomputed) and its tables."""
+    conn = open_wal(path, timeout_s=60)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    for table in tables:
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {table} WITHOUT ROWID")
+    return conn

@@ -54,7 +54,7 @@ def _published(path, records, langs: str | None) -> Judgments:
         if (fields[ITEM] != "TGT" or "tutorial" in fields[SYSTEM] or doc == "canary"
                 or "#incomplete" in doc or "#dup" in doc or (langs and pair != langs)):
             continue
-        segment = seg_id(str(_whole(fields[SEGMENT], path, line) + 1), path, line)
+        segment = seg_id(fields[SEGMENT], path, line, first=0)
         end = number(fields[END], path, line, "end time")
         score = number(fields[OVERALL], path, line, "overall score")
         key = (fields[USER], fields[SYSTEM], doc, segment)
@@ -70,16 +70,6 @@ def _published(path, records, langs: str | None) -> Judgments:
         scores[(system, segment)].append(score)
         first_line.setdefault((system, segment), line)
     return _judgments(path, scores, first_line)
-
-
-def _whole(text: str, path, line: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UserError(f"{path}:{line}: segment id {text!r} is not a whole number") from None
-    if value < 0:
-        raise UserError(f"{path}:{line}: segment id {value} (WMT24 ESA ids start at 0)")
-    return value
 
 
 def _with_header(path, records) -> Judgments:

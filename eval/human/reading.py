@@ -50,15 +50,15 @@ def number(text: str, path: str | Path, line: int, what: str, missing_ok: bool =
     return value
 
 
-def seg_id(text: str, path: str | Path, line: int) -> int:
-    """A 1-based segment id."""
+def seg_id(text: str, path: str | Path, line: int, first: int = 1) -> int:
+    """A segment id as mteval counts them (from 1), read from a file whose ids start at ``first``."""
     try:
         value = int(text)
     except ValueError:
         raise UserError(f"{path}:{line}: segment id {text!r} is not a whole number") from None
-    if value < 1:
-        raise UserError(f"{path}:{line}: segment id {value} (ids start at 1)")
-    return value
+    if value < first:
+        raise UserError(f"{path}:{line}: segment id {value} (ids start at {first})")
+    return value - first + 1
 
 
 def header_index(fields: list[str], names: dict[str, tuple[str, ...]], path: str | Path, line: int) -> dict[str, int]:

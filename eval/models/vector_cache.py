@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.errors import file_errors
-from eval.wal import open_wal
+from eval.wal import open_cache_db
 
 _CHUNK = 900  # stay under SQLite's host-parameter limit
 POOLING = "mean-last-l2"  # mean of the last layer over real tokens, L2-normalised
@@ -70,10 +70,7 @@ class SentenceVectorCache:
         if self._conn is None:
             assert self.path is not None
             with self._errors():
-                conn = open_wal(self.path, timeout_s=60)
-                conn.execute("PRAGMA synchronous=NORMAL")
-                conn.execute("CREATE TABLE IF NOT EXISTS vectors (key BLOB PRIMARY KEY, truncated INTEGER NOT NULL, "
-                             "value BLOB NOT NULL) WITHOUT ROWID")
+                conn = open_cache_db(self.path, ["vectors (key BLOB PRIMARY KEY, truncated INTEGER NOT NULL, value BLOB NOT NULL)"])
             self._conn = conn
         return self._conn
 
