@@ -42,6 +42,21 @@ def _vocabulary() -> list[tuple[str, float]]:
     return specials + [(p, -1.0 - 0.01 * i) for i, p in enumerate(pieces)] + [("<mask>", 0.0)]
 
 
+def random_encoder_state(shapes: dict, generator, n_states: int = 3) -> dict:
+    """Seeded weights for the encoder and its layer mix, drawn in a fixed order
+    (the expected values of the parity tests depend on that order)."""
+    state = {}
+    for name in sorted(shapes):
+        if "LayerNorm" in name and name.endswith("weight"):
+            state[f"encoder.model.{name}"] = 1.0 + 0.1 * torch.randn(shapes[name], generator=generator)
+        else:
+            state[f"encoder.model.{name}"] = 0.2 * torch.randn(shapes[name], generator=generator)
+    for i in range(n_states):
+        state[f"layerwise_attention.scalar_parameters.{i}"] = torch.randn(1, generator=generator)
+    state["layerwise_attention.gamma"] = 1.0 + torch.rand(1, generator=generator)
+    return state
+
+
 def _write_encoder(out: Path) -> dict:
     """Tokenizer files and config of a tiny XLM-R, readable by transformers 4 and 5 alike."""
     import transformers
@@ -75,17 +90,9 @@ def build_tiny_comet(out: Path, family: str) -> Path:
     import yaml
 
     shapes = _write_encoder(out / "encoder")
-    hidden, n_states, sizes = 32, 3, [16, 8]
+    hidden, sizes = 32, [16, 8]
     generator = torch.Generator().manual_seed(1234 if family == "regression_metric" else 4321)
-    state = {}
-    for name in sorted(shapes):
-        if "LayerNorm" in name and name.endswith("weight"):
-            state[f"encoder.model.{name}"] = 1.0 + 0.1 * torch.randn(shapes[name], generator=generator)
-        else:
-            state[f"encoder.model.{name}"] = 0.2 * torch.randn(shapes[name], generator=generator)
-    for i in range(n_states):
-        state[f"layerwise_attention.scalar_parameters.{i}"] = torch.randn(1, generator=generator)
-    state["layerwise_attention.gamma"] = 1.0 + torch.rand(1, generator=generator)
+    state = random_encoder_state(shapes, generator)
     in_dim = hidden * (6 if family == "regression_metric" else 1)
     for index, (a, b) in zip((0, 3, 6), zip([in_dim, *sizes], [*sizes, 1])):
         state[f"estimator.ff.{index}.weight"] = 0.3 * torch.randn(b, a, generator=generator)

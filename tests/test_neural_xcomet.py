@@ -19,7 +19,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from test_neural_comet import REFERENCES, SOURCES, _write_encoder  # noqa: E402  (after the skips)
+from test_neural_comet import REFERENCES, SOURCES, _write_encoder, random_encoder_state  # noqa: E402  (after the skips)
 
 # The comet test's five segments (one empty hypothesis, one longer than the encoder
 # limit) and one with characters outside the vocabulary and outside the BMP.
@@ -62,17 +62,9 @@ def build_tiny_xcomet(out: Path, seed: int = 2024) -> Path:
     import yaml
 
     shapes = _write_encoder(out / "encoder")
-    hidden, n_states, sizes = 32, 3, [16, 8]
+    hidden, sizes = 32, [16, 8]
     generator = torch.Generator().manual_seed(seed)
-    state = {}
-    for name in sorted(shapes):
-        if "LayerNorm" in name and name.endswith("weight"):
-            state[f"encoder.model.{name}"] = 1.0 + 0.1 * torch.randn(shapes[name], generator=generator)
-        else:
-            state[f"encoder.model.{name}"] = 0.2 * torch.randn(shapes[name], generator=generator)
-    for i in range(n_states):
-        state[f"layerwise_attention.scalar_parameters.{i}"] = torch.randn(1, generator=generator)
-    state["layerwise_attention.gamma"] = 1.0 + torch.rand(1, generator=generator)
+    state = random_encoder_state(shapes, generator)
     for index, (a, b) in zip((0, 3, 6), zip([hidden, *sizes], [*sizes, 1])):
         state[f"estimator.ff.{index}.weight"] = 0.3 * torch.randn(b, a, generator=generator)
         state[f"estimator.ff.{index}.bias"] = 0.1 * torch.randn(b, generator=generator)
