@@ -90,7 +90,7 @@ def metric_label(spec: MetricSpec, specs: list[MetricSpec]) -> str:
     return spec.name
 
 
-def build_metrics(specs: list[MetricSpec], tgt_lang: str, engine: str = "auto") -> dict[str, Metric]:
+def build_metrics(specs: list[MetricSpec], tgt_lang: str, engine: str = "auto", src_lang: str = "") -> dict[str, Metric]:
     from .errors import UserError
 
     metrics: dict[str, Metric] = {}
@@ -99,7 +99,8 @@ def build_metrics(specs: list[MetricSpec], tgt_lang: str, engine: str = "auto") 
         if label in metrics:
             raise UserError(f"metric {label!r} is asked for twice")
         options = {k: v for k, v in spec.options.items() if k != "label"}
-        metrics[label] = build_metric(spec.name, trg_lang=tgt_lang, engine=options.pop("engine", engine), **options)
+        metrics[label] = build_metric(spec.name, trg_lang=tgt_lang, engine=options.pop("engine", engine),
+                                      src_lang=src_lang, **options)
     return metrics
 
 

@@ -89,6 +89,9 @@ class CrossLingualSimilarity(EncoderMetric):
             raise UserError("option 'baseline' of metric 'xsim' must be a number below 1")
         return float(value)
 
+    def model_text(self, text: str) -> str:
+        return self.prefix + text
+
     def signature(self, n_refs: int) -> str:
         r = self.resolved
         return (f"xsim|{model_signature(r.model_id, r.weights_hash)}|prefix:{self.prefix!r}"
