@@ -38,6 +38,21 @@ class ScoredTestSet:
     def segment_score(self, label: str, system: str) -> np.ndarray:
         return self.metrics[label].segment_scores(self.stats[label, system])
 
+    def long_input_counts(self) -> dict[str, Any]:
+        """Per model metric: its long-input mode and, per system, how many segments
+        were scored in pieces and how many still had an input cut at the model limit
+        (statistics columns, so cached runs report them too; eval/longinputs)."""
+        out: dict[str, Any] = {}
+        for label, metric in self.metrics.items():
+            counted = getattr(metric, "counted_stats", ())
+            if not counted:
+                continue
+            columns = [metric.stat_names.index(name) for name in counted]
+            out[label] = {"mode": metric.mode, "systems": {
+                system: {name: int(round(self.stats[label, system][:, c].sum())) for name, c in zip(counted, columns)}
+                for system in self.testset.systems}}
+        return out
+
     def system_table(self) -> pd.DataFrame:
         """One row per (testset, system, metric)."""
         import pandas as pd

@@ -58,6 +58,8 @@ class _Prepared:
 class LongInputMetric(Metric):
     """Wraps a model metric; everything but long segments is the metric's own."""
 
+    counted_stats = COUNTED
+
     def __init__(self, inner: Metric, mode: str, src_lang: str = "", tgt_lang: str = "") -> None:
         super().__init__(**inner.options, long_inputs=mode)
         self.inner, self.mode, self.src_lang, self.tgt_lang = inner, mode, src_lang, tgt_lang
