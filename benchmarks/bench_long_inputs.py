@@ -16,7 +16,7 @@ rankings, Kendall tau of each document-level ranking against the sentence
 level, and the cost of split against truncate.
 
 Usage: python benchmarks/bench_long_inputs.py [--pairs de-fr,en-zh,ru-en] [--docs long|all]
-       [--max-docs N] [--systems N]
+       [--max-docs N] [--systems N] [--out FILE]
 """
 from __future__ import annotations
 
@@ -111,6 +111,7 @@ def main() -> None:
     parser.add_argument("--docs", choices=["long", "all"], default="long")
     parser.add_argument("--max-docs", type=int)
     parser.add_argument("--systems", type=int)
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results" / "long_inputs.md")
     parser.add_argument("--child", choices=SETTINGS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -118,7 +119,7 @@ def main() -> None:
     results = {pair: run_pair(pair, args) for pair in args.pairs.split(",")}
     text = report(results, args)
     print(text)
-    (Path(__file__).resolve().parent / "results" / "long_inputs.md").write_text(text + "\n", encoding="utf-8")
+    args.out.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
