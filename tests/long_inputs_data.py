@@ -33,15 +33,35 @@ class Documents:
     pair: str
     sentences: Level
     documents: Level
+    sizes: list[int]  # segments per document
+
+    def add_looping(self, base: str, count: Callable[[Sequence[str]], list[int]], limit: int) -> str:
+        """A system that translates like ``base`` until its output passes ``limit``
+        tokens, then repeats its own first segments instead of translating the rest
+        (a known failure on long inputs). Truncation at ``limit`` cannot see it."""
+        name = f"{base}+loop"
+        joiner = sentence_joiner(self.pair.split("-")[1])
+        segments, start = [], 0
+        for size in self.sizes:
+            own = self.sentences.systems[base][start:start + size]
+            lengths = np.cumsum(np.array(count(own)) - count([""])[0])
+            keep = int(np.searchsorted(lengths, limit)) + 1
+            segments += own[:keep] + [own[k % keep] for k in range(size - keep)]
+            start += size
+        self.sentences.systems[name] = segments
+        starts = np.cumsum([0, *self.sizes])
+        self.documents.systems[name] = [joiner.join(segments[a:b]) for a, b in zip(starts, starts[1:])]
+        return name
 
 
 def _segs(block) -> list[str]:
     return [(s.text or "").strip() for s in block.iter("seg")]
 
 
-def wmt22_documents(pair: str, keep: Callable[[list[str]], bool] = lambda texts: True,
+def wmt22_documents(pair: str, keep: Callable[[dict[str, str]], bool] = lambda texts: True,
                     max_docs: int | None = None, max_systems: int | None = None) -> Documents:
-    """Documents of ``pair`` (in file order) whose joined texts ``keep`` accepts."""
+    """Documents of ``pair`` (in file order) whose joined texts ``keep`` accepts
+    (given ``{"ref": text, SYSTEM: text, ...}``)."""
     src_lang, tgt_lang = pair.split("-")
     root = ET.parse(WMT22_XML / f"wmttest2022.{pair}.all.xml").getroot()
     docs = []
@@ -54,11 +74,13 @@ def wmt22_documents(pair: str, keep: Callable[[list[str]], bool] = lambda texts:
     common = sorted(set.intersection(*(set(h) for _, _, h in docs)))[:max_systems]
     src_join, tgt_join = sentence_joiner(src_lang), sentence_joiner(tgt_lang)
     sentences, documents = Level([], [], {s: [] for s in common}), Level([], [], {s: [] for s in common})
+    sizes = []
     for src, ref, hyps in docs:
         joined = [tgt_join.join(ref), *(tgt_join.join(hyps[s]) for s in common)]
-        if not keep(joined):
+        if not keep(dict(zip(["ref", *common], joined))):
             continue
         sentences.sources += src
+        sizes.append(len(src))
         sentences.references += ref
         documents.sources.append(src_join.join(src))
         documents.references.append(joined[0])
@@ -67,7 +89,7 @@ def wmt22_documents(pair: str, keep: Callable[[list[str]], bool] = lambda texts:
             documents.systems[name].append(text)
         if max_docs is not None and len(documents.sources) == max_docs:
             break
-    return Documents(pair, sentences, documents)
+    return Documents(pair, sentences, documents, sizes)
 
 
 def system_scores(metric, level: Level) -> dict[str, float]:
@@ -89,6 +111,6 @@ def ranking(scores: dict[str, float]) -> list[str]:
     return sorted(scores, key=lambda n: -scores[n])
 
 
-def too_long(count: Callable[[Sequence[str]], list[int]], limit: int) -> Callable[[list[str]], bool]:
+def too_long(count: Callable[[Sequence[str]], list[int]], limit: int) -> Callable[[dict[str, str]], bool]:
     """``keep`` for documents where the reference or some system exceeds ``limit`` tokens."""
-    return lambda texts: max(count(texts)) > limit
+    return lambda texts: max(count(list(texts.values()))) > limit

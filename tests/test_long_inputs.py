@@ -221,3 +221,41 @@ def test_bad_option_value_is_one_line_exit_2(tmp_path, cli, tiny_bert, value):  
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and re.match(r"mteval: error: .*option 'long_inputs' of metric 'bertscore' must be", lines[0])
+
+
+# ---------------------------------------------------------------- WMT22 documents, e5
+
+@pytest.mark.slow
+def test_wmt22_document_rankings_follow_sentence_level_where_truncation_cannot():
+    """Three long WMT22 de-fr documents, two systems and a third that translates like
+    Online-B until 512 tokens, then repeats itself: truncated documents cannot tell it
+    from Online-B, split documents penalise it as sentence-level BERTScore does (less
+    strongly: recorded 0.9214/0.9214 truncated, 0.914/0.864 split, 0.925/0.840 by
+    sentences) and rank the systems closer to the sentence level."""
+    from long_inputs_data import WMT22_XML, kendall_tau, ranking, system_scores, wmt22_documents
+
+    from conftest import need
+
+    need(WMT22_XML / "wmttest2022.de-fr.all.xml")
+    split = build_metric("bertscore", trg_lang="fr", src_lang="de", layer=9, device="cpu")
+    truncate = build_metric("bertscore", trg_lang="fr", src_lang="de", layer=9, device="cpu", long_inputs="truncate")
+    count, limit = split.inner.count_tokens, split.inner.token_limit
+    docs = wmt22_documents("de-fr", lambda texts: count([texts["Online-B"]])[0] > limit + 150, max_docs=3)
+    for name in list(docs.documents.systems):
+        if name not in ("Online-B", "LT22"):
+            del docs.documents.systems[name], docs.sentences.systems[name]
+    looping = docs.add_looping("Online-B", count, limit)
+    assert docs.documents.systems[looping] != docs.documents.systems["Online-B"]
+
+    sentences = system_scores(split, docs.sentences)
+    cut = system_scores(truncate, docs.documents)
+    pieces = system_scores(split, docs.documents)
+    seen = f"sentences {sentences}, truncate {cut}, split {pieces}"
+    assert sentences["Online-B"] - sentences[looping] > 0.05, seen  # sentence level sees the loop
+    assert cut[looping] == pytest.approx(cut["Online-B"], abs=1e-6), seen  # truncation cannot
+    assert pieces["Online-B"] - pieces[looping] > 0.03, seen  # split documents do
+    assert ranking(pieces)[0] == ranking(sentences)[0] == "Online-B", seen
+    assert kendall_tau(sentences, pieces) > kendall_tau(sentences, cut), seen
+    stats = split.segment_stats(docs.documents.systems["LT22"],
+                                split.prepare(docs.documents.sources, [docs.documents.references]))
+    assert stats[:, 2].sum() == 3 and stats[:, 3].sum() == 0  # every document split, none still cut
