@@ -6,15 +6,38 @@ Every validation error becomes one line naming the file and the key path
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import UserError
 from .langs import parse_pair
+from .values import FLAG, POSITIVE, SEED
 
 FORMATS = ("text", "wmt-xml", "tsv", "jsonl", "hf", "sacrebleu")
+
+# Booleans and numbers parse as metric options and -o do (eval.values); pydantic's
+# own lax parsing would also take "off", "on", "t", "y" and 4.0 where metrics refuse them.
+Flag = Annotated[bool, BeforeValidator(FLAG.parse)]
+PositiveInt = Annotated[int, BeforeValidator(POSITIVE.parse)]
+Seed = Annotated[int, BeforeValidator(SEED.parse)]
+
+
+def _off_or_path(value: Any) -> Any:
+    """``cache: off`` unquoted is YAML's false: it means the setting ``"off"``."""
+    return "off" if value is False else value
+
+
+OffOrPath = Annotated[Optional[str], BeforeValidator(_off_or_path)]
+
+
+def _column_name(value: Any) -> Any:
+    """Without a header, columns are named 0, 1, ...: ``source: 0`` means column ``"0"``."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+ColumnName = Annotated[str, BeforeValidator(_column_name)]
 
 
 class Strict(BaseModel):
@@ -36,11 +59,11 @@ MetricEntry = Union[str, MetricSpec]
 
 
 class ColumnSpec(Strict):
-    source: str
-    references: dict[str, str]
-    systems: dict[str, str] = Field(default_factory=dict)
-    doc_id: Optional[str] = None
-    domain: Optional[str] = None
+    source: ColumnName
+    references: dict[str, ColumnName]
+    systems: dict[str, ColumnName] = Field(default_factory=dict)
+    doc_id: Optional[ColumnName] = None
+    domain: Optional[ColumnName] = None
 
 
 class TestSetSpec(Strict):
@@ -55,14 +78,14 @@ class TestSetSpec(Strict):
     systems: Union[dict[str, str], str, None] = None
     doc_ids: Optional[str] = None
     columns: Optional[ColumnSpec] = None
-    header: bool = True
+    header: Flag = True
     split: str = "test"
     subset: Optional[str] = None
     metrics: Optional[list[MetricEntry]] = None
     src_format: Literal["segments", "document"] = "segments"
     hyp_format: Literal["segments", "document"] = "segments"
     ref_format: Literal["segments", "document"] = "segments"
-    repair: Optional[bool] = None
+    repair: Optional[Flag] = None
     align_model: str = "none"
 
     @property
@@ -129,9 +152,9 @@ class TestSetSpec(Strict):
 class SignificanceSpec(Strict):
     test: Literal["bs", "ar", "none"] = "bs"
     baseline: Optional[str] = None
-    n: Optional[int] = None
-    confidence: bool = True
-    seed: Optional[int] = None
+    n: Optional[PositiveInt] = None
+    confidence: Flag = True
+    seed: Optional[Seed] = None
 
 
 class RunConfig(Strict):
@@ -139,21 +162,51 @@ class RunConfig(Strict):
     output: Optional[str] = None
     metrics: list[MetricEntry] = Field(default_factory=lambda: ["bleu", "chrf", "ter"])
     engine: Literal["auto", "fast", "sacrebleu"] = "auto"
-    cache: Optional[str] = None
-    history: Optional[str] = None
-    jobs: Optional[int] = None
+    cache: OffOrPath = None
+    history: OffOrPath = None
+    jobs: Optional[PositiveInt] = None
     significance: Optional[SignificanceSpec] = None
     testsets: list[TestSetSpec]
 
     @model_validator(mode="after")
     def _unique_testsets(self) -> "RunConfig":
-        names = [t.name for t in self.testsets]
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                raise ValueError(f"duplicate test set name {name!r}")
+        seen: set[str] = set()
+        for i, spec in enumerate(self.testsets):
+            if spec.name in seen:
+                raise ValueError(f"testsets.{i}.name: duplicate test set name {spec.name!r}")
+            seen.add(spec.name)
         if not self.testsets:
             raise ValueError("at least one test set is needed")
         return self
+
+    @model_validator(mode="after")
+    def _typed_metric_options(self) -> "RunConfig":
+        """Every metric known and its options typed, errors naming the key path."""
+        self.metrics = typed_metric_entries(self.metrics, "metrics")
+        for i, spec in enumerate(self.testsets):
+            if spec.metrics is not None:
+                spec.metrics = typed_metric_entries(spec.metrics, f"testsets.{i}.metrics")
+        return self
+
+
+def typed_metric_entries(entries: list, where: str) -> list:
+    """Names checked and options typed (``lowercase: "yes"`` -> True);
+    ValueError naming ``where``, the entry's index and the option."""
+    from .metrics.options import OptionError, metric_class, parse_metric_options
+
+    if not entries:
+        raise ValueError(f"{where}: at least one metric is needed")
+    typed: list = []
+    for j, entry in enumerate(entries):
+        try:
+            if isinstance(entry, str):
+                metric_class(entry)
+            else:
+                entry = MetricSpec(name=entry.name, **parse_metric_options(entry.name, entry.options))
+        except OptionError as exc:
+            raise ValueError(f"{where}.{j}{'' if exc.key is None else '.' + exc.key}: {exc.reason}") from None
+        typed.append(entry)
+    return typed
 
 
 def metric_specs(entries: list) -> list[MetricSpec]:
@@ -181,10 +234,12 @@ def load_config(path: str | Path) -> tuple[RunConfig, Path]:
     """The validated config and the folder its relative paths resolve against."""
     from .corpora.files import read_text
 
+    from .safe_yaml import load_yaml
+
     path = Path(path)
-    text = read_text(path)
+    text = read_text(path, max_line_bytes=None)  # JSON on one line is a valid config
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text, path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
@@ -195,4 +250,19 @@ def load_config(path: str | Path) -> tuple[RunConfig, Path]:
         config = RunConfig.model_validate(raw)
     except ValidationError as exc:
         raise UserError(_format_error(path, exc)) from None
-    return config, path.resolve().parent
+    base = path.resolve().parent
+    check_system_globs(config, base, path)
+    return config, base
+
+
+def check_system_globs(config: RunConfig, base: Path, path: Path) -> None:
+    """A ``systems`` glob that matches nothing is the config's error, found before
+    any test set runs and named by file and key path."""
+    from .corpora import system_files
+
+    for i, spec in enumerate(config.testsets):
+        if isinstance(spec.systems, str) and spec.hyp_format != "document":
+            try:
+                system_files(base, spec.systems)
+            except UserError as exc:
+                raise UserError(f"{path}: testsets.{i}.systems: {str(exc).removeprefix('systems: ')}") from None

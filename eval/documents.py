@@ -19,7 +19,7 @@ import numpy as np
 from .align import checks
 from .align.resegment import resegment, resegment_documents
 from .align.sentalign import align
-from .corpora.files import read_text
+from .corpora.files import folder_files, is_folder, read_text
 from .corpora.model import TestSet
 from .errors import UserError
 from .text.repair import repair_lines, repair_text
@@ -33,13 +33,13 @@ Embed = Callable[[list[str]], np.ndarray]
 
 def _document_files(path: Path) -> dict[str, Path]:
     """The files of a document folder by document id (``DOCID.txt`` or ``DOCID``)."""
-    return {f.stem if f.suffix == ".txt" else f.name: f for f in sorted(path.iterdir()) if f.is_file()}
+    return {f.stem if f.suffix == ".txt" else f.name: f for f in folder_files(path)}
 
 
 def read_documents(path: Path, doc_ids: list[str] | None) -> dict[str | None, str]:
     """One file for the whole test set (key None), or a folder of files named by
     document id (``DOCID.txt`` or ``DOCID``), which must match the test set's ids."""
-    if not path.is_dir():
+    if not is_folder(path):
         return {None: read_text(path)}
     if doc_ids is None:
         raise UserError(f"{path}: a folder of documents needs doc ids for the test set (doc_ids or WMT XML)")
@@ -58,7 +58,7 @@ def source_documents(name: str, src_lang: str, tgt_lang: str, path: Path, repair
     """A test set whose source is an article split into sentences: one file, or
     a folder of documents (ids from the file names, in name order). References
     and systems are added by the document stage."""
-    if path.is_dir():
+    if is_folder(path):
         files = _document_files(path)
         if not files:
             raise UserError(f"{path}: the source folder holds no documents")
@@ -73,7 +73,7 @@ def source_documents(name: str, src_lang: str, tgt_lang: str, path: Path, repair
         source += sentences
         doc_ids += [doc] * len(sentences)
     ts = TestSet(name=name, src_lang=src_lang, tgt_lang=tgt_lang, source=source, references={}, systems={},
-                 doc_ids=doc_ids if path.is_dir() else None, provenance={"source": str(path)})
+                 doc_ids=doc_ids if is_folder(path) else None, provenance={"source": str(path)})
     ts.notes["repairs"] = {"source": {"file": str(path), "counts": dict(counts), "total": sum(counts.values())}}
     return ts
 

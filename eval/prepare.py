@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .corpora import check_aligned, load_testset, resolve_path, system_files
+from .corpora.bom import note_kept_marks
 from .corpora.model import TestSet
 from .documents import Embed, add_document_system, repair_systems, source_documents
 from .langs import parse_pair
@@ -38,6 +39,7 @@ def prepare_testset(ts: TestSet, spec, base: Path) -> TestSet:
     if spec.ref_format == "document":
         for name in ts.systems:
             ts.flags.setdefault(name, {})["low-confidence-reference-alignment"] = unsure_rows
+    note_kept_marks(ts)  # a mark that document repair left in place (repair: false)
     return check_aligned(ts)
 
 

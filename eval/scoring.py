@@ -29,6 +29,7 @@ class ScoredTestSet:
     metrics: dict[str, Metric]  # by label
     signatures: dict[str, str]
     stats: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)  # (label, system)
+    payloads: dict[tuple[str, str], list[str]] = field(default_factory=dict)  # (label, system): JSON per segment
     computed_segments: int = 0
     cached_segments: int = 0
 
@@ -89,6 +90,9 @@ class ScoredTestSet:
                 frame["domain"] = ts.domains
             for label in self.metrics:
                 frame[label] = self.segment_score(label, system)
+            for label, metric in self.metrics.items():
+                if (label, system) in self.payloads:
+                    frame[f"{metric.payload}:{label}"] = self.payloads[label, system]
             for flag, values in ts.flags.get(system, {}).items():
                 frame[f"flag:{flag}"] = values
             frames.append(frame)
@@ -123,10 +127,10 @@ def build_metrics(specs: list[MetricSpec], tgt_lang: str, engine: str = "auto", 
 _SHARED: dict[str, Any] = {}
 
 
-def _compute_task(task: tuple[str, str]) -> np.ndarray:
+def _compute_task(task: tuple[str, str]) -> tuple[np.ndarray, list[str] | None]:
     label, system = task
     metric = _SHARED["metrics"][label]
-    return metric.segment_stats(_SHARED["systems"][system], _SHARED["prepared"][label])
+    return metric.segment_stats_and_payloads(_SHARED["systems"][system], _SHARED["prepared"][label])
 
 
 def _n_workers(jobs: int | None, n_tasks: int) -> int:
@@ -140,50 +144,71 @@ def score_testset(
     cache: StatsCache | None = None,
     jobs: int | None = None,
 ) -> ScoredTestSet:
-    """Statistics for every (metric, system): from the cache, else computed."""
+    """Statistics (and payloads) for every (metric, system): from the cache, else computed.
+
+    A metric with a payload (xCOMET's error spans) is taken from the cache only
+    where each segment has both its statistics and its payload; a segment
+    lacking either is computed again, so a warm rerun still has every span."""
     cache = cache or StatsCache(None)
     refs = ts.reference_streams()
     scored = ScoredTestSet(ts, metrics, {label: m.signature(len(refs)) for label, m in metrics.items()})
 
     full_tasks: list[tuple[str, str]] = []
-    partial: list[tuple[str, str, list[bytes], dict[bytes, np.ndarray]]] = []
+    partial: list[tuple[str, str, list[bytes], dict[bytes, np.ndarray], dict[bytes, str]]] = []
     keys_by_task: dict[tuple[str, str], list[bytes]] = {}
     for label, metric in metrics.items():
         metric_cache = cache if metric.cacheable else StatsCache(None)
         for system, hyps in ts.systems.items():
-            whole = metric_cache.get_matrix(matrix_key(scored.signatures[label], ts.source, refs, hyps))
-            if whole is not None and len(whole) == len(hyps):
-                scored.stats[label, system] = whole
-                scored.cached_segments += len(hyps)
-                continue
+            if metric.payload is None:
+                whole = metric_cache.get_matrix(matrix_key(scored.signatures[label], ts.source, refs, hyps))
+                if whole is not None and len(whole) == len(hyps):
+                    scored.stats[label, system] = whole
+                    scored.cached_segments += len(hyps)
+                    continue
             keys = segment_keys(scored.signatures[label], ts.source, refs, hyps)
             found = metric_cache.get_many(keys)
+            texts: dict[bytes, str] = {}
+            if metric.payload is not None:
+                texts = metric_cache.get_payloads(keys)
+                found = {k: v for k, v in found.items() if k in texts}
             keys_by_task[label, system] = keys
             if len(found) == len(set(keys)):
                 scored.stats[label, system] = np.stack([found[k] for k in keys])
+                if metric.payload is not None:
+                    scored.payloads[label, system] = [texts[k] for k in keys]
                 scored.cached_segments += len(keys)
             elif not found:
                 full_tasks.append((label, system))
             else:
-                partial.append((label, system, keys, found))
+                partial.append((label, system, keys, found, texts))
 
-    for (label, system), stats in _compute(ts, metrics, refs, full_tasks, jobs).items():
+    for (label, system), (stats, payloads) in _compute(ts, metrics, refs, full_tasks, jobs).items():
         if metrics[label].cacheable:
             cache.put_many(zip(keys_by_task[label, system], stats))
+            if payloads is not None:
+                cache.put_payloads(zip(keys_by_task[label, system], payloads))
         scored.stats[label, system] = stats
+        if payloads is not None:
+            scored.payloads[label, system] = payloads
         scored.computed_segments += len(stats)
-    for label, system, keys, found in partial:
-        scored.stats[label, system] = _complete_partial(ts, metrics[label], refs, system, keys, found, cache)
+    for label, system, keys, found, texts in partial:
+        stats, payloads = _complete_partial(ts, metrics[label], refs, system, keys, found, texts, cache)
+        scored.stats[label, system] = stats
+        if payloads is not None:
+            scored.payloads[label, system] = payloads
         scored.computed_segments += sum(k not in found for k in keys)
         scored.cached_segments += sum(k in found for k in keys)
     for label, system in keys_by_task:
-        if metrics[label].cacheable:
+        if metrics[label].cacheable and metrics[label].payload is None:
             key = matrix_key(scored.signatures[label], ts.source, refs, ts.systems[system])
             cache.put_matrix(key, scored.stats[label, system])
     return scored
 
 
-def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], np.ndarray]:
+Computed = tuple[np.ndarray, list[str] | None]  # statistics, payloads
+
+
+def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], Computed]:
     """Whole systems: references prepared once per metric, then parallel-safe
     tasks in forked workers and the rest in this process."""
     parallel = [t for t in tasks if metrics[t[0]].parallel_safe]
@@ -191,14 +216,14 @@ def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], np.ndarray
     needed = {label for label, _ in tasks}
     prepared = {label: metrics[label].prepare(ts.source, refs) for label in progress(needed, desc="references")}
     _SHARED.update(metrics=metrics, prepared=prepared, systems=ts.systems)
-    results: dict[tuple[str, str], np.ndarray] = {}
+    results: dict[tuple[str, str], Computed] = {}
     try:
         workers = _n_workers(jobs, len(parallel))
         if workers > 1:
             ctx = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                for task, stats in zip(parallel, progress(pool.map(_compute_task, parallel), len(parallel), ts.name)):
-                    results[task] = stats
+                for task, computed in zip(parallel, progress(pool.map(_compute_task, parallel), len(parallel), ts.name)):
+                    results[task] = computed
         else:
             serial = parallel + serial
         for task in progress(serial, len(serial), ts.name):
@@ -208,12 +233,17 @@ def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], np.ndarray
     return results
 
 
-def _complete_partial(ts, metric, refs, system, keys, found, cache) -> np.ndarray:
+def _complete_partial(ts, metric, refs, system, keys, found, texts, cache) -> Computed:
     """Compute only the segments the cache lacks (a system changed in places)."""
     missing = [i for i, k in enumerate(keys) if k not in found]
     sub_refs = [[stream[i] for i in missing] for stream in refs]
     prepared = metric.prepare([ts.source[i] for i in missing], sub_refs)
-    new = metric.segment_stats([ts.systems[system][i] for i in missing], prepared)
+    new, new_payloads = metric.segment_stats_and_payloads([ts.systems[system][i] for i in missing], prepared)
     cache.put_many((keys[i], row) for i, row in zip(missing, new))
     rows = dict(zip(missing, new))
-    return np.stack([rows[i] if i in rows else found[k] for i, k in enumerate(keys)])
+    stats = np.stack([rows[i] if i in rows else found[k] for i, k in enumerate(keys)])
+    if new_payloads is None:
+        return stats, None
+    cache.put_payloads((keys[i], text) for i, text in zip(missing, new_payloads))
+    by_index = dict(zip(missing, new_payloads))
+    return stats, [by_index[i] if i in by_index else texts[k] for i, k in enumerate(keys)]

@@ -48,11 +48,17 @@ class PairedResult:
 def resolve_seed(seed: int | str | None = None) -> int | None:
     """The RNG seed as sacreBLEU chooses it: an explicit value wins, otherwise
     ``$SACREBLEU_SEED``, otherwise 12345; the string ``none`` means OS entropy."""
+    from .values import SEED
+
+    where = "seed"
     if seed is None:
-        seed = os.environ.get(SEED_ENV, str(DEFAULT_SEED))
-    if isinstance(seed, str):
-        return None if seed.strip().lower() == "none" else int(seed)
-    return int(seed)
+        seed, where = os.environ.get(SEED_ENV, str(DEFAULT_SEED)), f"${SEED_ENV}"
+    if isinstance(seed, str) and seed.strip().lower() == "none":
+        return None
+    try:
+        return SEED.parse(seed)
+    except ValueError as exc:
+        raise UserError(f"{where}: {exc} (or 'none')") from None
 
 
 def _stack(stats_by_system: Mapping[str, np.ndarray]) -> tuple[list[str], np.ndarray]:

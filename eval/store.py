@@ -1,7 +1,8 @@
 """The on-disk statistics cache (embedded SQLite).
 
 Keys are hashes of (metric signature, source, references, hypothesis), values
-the segment's statistics row, so a rerun or a run with one more system only
+the segment's statistics row (and, in table ``payloads``, a metric's per-segment
+JSON payload such as xCOMET's error spans), so a rerun or a run with one more system only
 computes what is new. Several processes may share one database: WAL mode and
 a busy timeout serialise writers without losing rows.
 """
@@ -78,6 +79,7 @@ class StatsCache:
                 conn = open_wal(self.path, timeout_s=60)
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.execute("CREATE TABLE IF NOT EXISTS stats (key BLOB PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID")
+                conn.execute("CREATE TABLE IF NOT EXISTS payloads (key BLOB PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID")
                 conn.execute("CREATE TABLE IF NOT EXISTS matrices "
                              "(key BLOB PRIMARY KEY, n_stats INTEGER NOT NULL, value BLOB NOT NULL) WITHOUT ROWID")
             self._conn = conn
@@ -104,6 +106,27 @@ class StatsCache:
         rows = [(k, np.ascontiguousarray(v, dtype=np.float64).tobytes()) for k, v in items]
         with self._errors(), db:
             db.executemany("INSERT OR REPLACE INTO stats (key, value) VALUES (?, ?)", rows)
+
+    def get_payloads(self, keys: Sequence[bytes]) -> dict[bytes, str]:
+        """Per-segment payloads (JSON texts, e.g. xCOMET error spans) by the same keys as the statistics."""
+        if self.path is None or not keys:
+            return {}
+        db = self._db()
+        found: dict[bytes, str] = {}
+        unique = list(dict.fromkeys(keys))
+        with self._errors():
+            for start in range(0, len(unique), _CHUNK):
+                chunk = unique[start : start + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                found.update(db.execute(f"SELECT key, value FROM payloads WHERE key IN ({marks})", chunk))
+        return found
+
+    def put_payloads(self, items: Iterable[tuple[bytes, str]]) -> None:
+        if self.path is None:
+            return
+        db = self._db()
+        with self._errors(), db:
+            db.executemany("INSERT OR REPLACE INTO payloads (key, value) VALUES (?, ?)", list(items))
 
     def get_matrix(self, key: bytes) -> np.ndarray | None:
         if self.path is None:

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import csv
 import importlib.util
+import os
+import subprocess
+import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -11,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 WMT22 = SHARED / "wmt22"
 CORPORA = ROOT / "corpora"
+DEMO = ROOT / "configs" / "demo.yaml"
+MODEL_METRICS = ("bertscore", "xsim", "offtarget")
 
 
 def check_spanish_short_document_warnings(stderr: str, warnings: list[str]) -> None:
@@ -69,3 +75,48 @@ def _private_cache(tmp_path, monkeypatch):
     """Each test gets its own statistics cache and run history."""
     monkeypatch.setenv("MTEVAL_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("MTEVAL_HISTORY", str(tmp_path / "history.sqlite"))
+
+
+def demo_config(tmp_path: Path, *, model_metrics: bool = True, private: bool = True) -> Path:
+    """configs/demo.yaml with absolute corpus paths; ``private``: no cache and no
+    history; without ``model_metrics`` only the lexical metrics (for tests about
+    something else that run the demo several times)."""
+    text = DEMO.read_text(encoding="utf-8").replace("../corpora", str(CORPORA))
+    if not model_metrics:
+        text = text.replace("".join(f", {m}" for m in MODEL_METRICS), "")
+        assert not any(m in text for m in MODEL_METRICS), "the demo's model metrics are listed differently now"
+    if private:
+        text += 'cache: "off"\nhistory: "off"\n'
+    path = tmp_path / "demo.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+class DemoRun(NamedTuple):
+    path: Path
+    stdout: str
+    offline: bool  # ran inside a network namespace with no interface up
+
+
+def _no_network_prefix() -> list[str]:
+    """``unshare -n`` where this machine allows it (root, as in CI): the command
+    then runs with no network at all, not merely with the hubs' offline flags."""
+    try:
+        subprocess.run(["unshare", "-n", "true"], check=True, capture_output=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return ["unshare", "-n"]
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory) -> DemoRun:
+    """One run of the whole demo, model metrics included, shared by the tests that
+    only read it; without network where possible, since a user may have none."""
+    tmp = tmp_path_factory.mktemp("demo")
+    prefix = _no_network_prefix()
+    env = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE")}
+    env["MTEVAL_MODELS"] = str(tmp / "models")  # a fresh model folder: the offline model is converted in the run
+    proc = subprocess.run([*prefix, sys.executable, "-m", "eval.cli", "run", str(demo_config(tmp)), "--out", str(tmp / "run")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr
+    return DemoRun(tmp / "run", proc.stdout, offline=bool(prefix))

@@ -75,7 +75,7 @@ def test_bad_language_pair_and_missing_file(tmp_path):
     good = _write(tmp_path, "good.txt", "Ein Satz.\n")
     with pytest.raises(UserError, match="--langs"):
         _run([str(good), str(good), "--langs", "german-french"])
-    with pytest.raises(UserError, match="missing.txt: cannot read"):
+    with pytest.raises(UserError, match="missing.txt: file not found"):
         _run([str(tmp_path / "missing.txt"), str(good), "--langs", "de-fr"])
 
 

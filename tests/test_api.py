@@ -5,7 +5,7 @@ import pytest
 from sacrebleu.metrics import BLEU
 
 import eval
-from conftest import CORPORA, ROOT
+from conftest import CORPORA, demo_config
 from eval.config import SignificanceSpec
 from eval.corpora.files import read_lines
 
@@ -27,7 +27,7 @@ def test_score_returns_tidy_tables():
 
 
 def test_run_config_and_read_run(tmp_path):
-    run = eval.run_config_file(ROOT / "configs" / "demo.yaml", tmp_path / "demo")
+    run = eval.run_config_file(demo_config(tmp_path, model_metrics=False, private=False), tmp_path / "demo")
     tables = eval.read_run(tmp_path / "demo")
     assert len(tables["systems"]) == len(run.system_table())
     assert set(tables["segments"].testset) == {"demo-es-en", "demo-en-zh", "demo-en-ja", "demo-es-en-scraped-article",

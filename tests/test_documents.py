@@ -8,22 +8,21 @@ import pandas as pd
 import pytest
 from sacrebleu.metrics import BLEU
 
-from conftest import CORPORA, ROOT, check_spanish_short_document_warnings
+from conftest import CORPORA, check_spanish_short_document_warnings
 from eval.corpora.files import read_lines
 from eval.text.repair import repair_lines
 
 ES = CORPORA / "es-en"
 
 
-def test_demo_scraped_article_is_repaired_resegmented_and_aligned(cli, tmp_path):
-    assert cli("run", ROOT / "configs" / "demo.yaml", "--out", tmp_path / "demo")[0] == 0
-    ts = json.loads((tmp_path / "demo" / "results.json").read_text())["testsets"]["demo-es-en-scraped-article"]
+def test_demo_scraped_article_is_repaired_resegmented_and_aligned(demo_run):
+    ts = json.loads((demo_run.path / "results.json").read_text())["testsets"]["demo-es-en-scraped-article"]
     repairs = ts["repairs"]["scraped-article"]
     assert repairs["counts"]["entity"] == 23 and repairs["file"].endswith("scraped.en.txt")
     alignment = ts["alignment"]["scraped-article"]
     assert alignment["bead_types"]["1-1"] >= 15 and 0 < alignment["mean_confidence"] <= 1
     assert len(alignment["lowest"]) == 5 and alignment["lowest"][0]["confidence"] < 0.1
-    segments = pd.read_parquet(tmp_path / "demo" / "segments.parquet")
+    segments = pd.read_parquet(demo_run.path / "segments.parquet")
     article = segments[segments.testset == "demo-es-en-scraped-article"]
     assert len(article) == 34 and article["flag:low-confidence-alignment"].any()
     # The repaired, re-segmented article scores like the repaired line-aligned output.
@@ -32,15 +31,14 @@ def test_demo_scraped_article_is_repaired_resegmented_and_aligned(cli, tmp_path)
     assert ts["systems"]["scraped-article"]["bleu"]["score"] == pytest.approx(line_aligned, abs=3.0)
 
 
-def test_demo_reference_article_regroups_the_rows(cli, tmp_path):
-    assert cli("run", ROOT / "configs" / "demo.yaml", "--out", tmp_path / "demo")[0] == 0
-    ts = json.loads((tmp_path / "demo" / "results.json").read_text())["testsets"]["demo-es-en-reference-article"]
+def test_demo_reference_article_regroups_the_rows(demo_run):
+    ts = json.loads((demo_run.path / "results.json").read_text())["testsets"]["demo-es-en-reference-article"]
     assert ts["n_segments"] == 33 and ts["reference_alignment"]["rows"]["merged_rows"] == 1
     assert ts["reference_alignment"]["ref:A"]["bead_types"]["1-1"] >= 29
     # the two source lines the reference translates in one sentence, scored together
     line_aligned = BLEU().corpus_score(read_lines(ES / "hyp.strong.en"), [read_lines(ES / "ref.A.en")]).score
     assert ts["systems"]["strong"]["bleu"]["score"] == pytest.approx(line_aligned, abs=0.5)
-    assert "reference_alignment" in (tmp_path / "demo" / "report.html").read_text(encoding="utf-8")
+    assert "reference_alignment" in (demo_run.path / "report.html").read_text(encoding="utf-8")
 
 
 def _doc_config(tmp_path, systems: str, extra: str = "") -> str:

@@ -19,7 +19,8 @@ def test_list_shows_every_known_model(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     assert run(["models", "list"]) == 0
     out = capsys.readouterr().out
-    for name in ("multilingual-e5-small", "Unbabel/wmt22-comet-da", "Unbabel/wmt22-cometkiwi-da"):
+    for name in ("multilingual-e5-small", "Unbabel/wmt22-comet-da", "Unbabel/wmt22-cometkiwi-da",
+                 "google/metricx-24-hybrid-large-v2p6", "google/mt5-large"):
         assert name in out
     assert "Unbabel/wmt22-comet-da" in [line.split()[0] for line in out.splitlines() if " no " in line]
 

@@ -14,7 +14,7 @@ import eval.metrics, eval.metrics.neural, eval.models.loading, eval.commands.mod
 from eval.errors import UserError
 from eval.metrics import build_metric
 build_metric('chrf')
-for name in ('bertscore', 'comet', 'cometkiwi', 'xsim'):
+for name in ('bertscore', 'comet', 'cometkiwi', 'xsim', 'metricx', 'metricx-qe'):
     try:
         build_metric(name)
     except UserError as err:
@@ -23,7 +23,7 @@ for name in ('bertscore', 'comet', 'cometkiwi', 'xsim'):
 
 
 def test_names():
-    assert neural_metric_names() == ["bertscore", "comet", "cometkiwi", "xsim", "offtarget"]
+    assert neural_metric_names() == ["bertscore", "comet", "cometkiwi", "xsim", "offtarget", "metricx", "metricx-qe"]
     with pytest.raises(UserError, match="unknown neural metric"):
         build_neural_metric("bleurt")
 
@@ -31,7 +31,7 @@ def test_names():
 def test_without_torch_the_package_imports_and_model_metrics_say_what_to_install():
     out = subprocess.run([sys.executable, "-c", WITHOUT_TORCH], capture_output=True, text=True, check=True).stdout
     lines = out.strip().splitlines()
-    assert len(lines) == 4 and all(line.endswith("pip install 'mteval[models]'") for line in lines), out
+    assert len(lines) == 6 and all(line.endswith("pip install 'mteval[models]'") for line in lines), out
 
 
 def test_unknown_option_is_a_user_error():

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import sacrebleu
 
-from conftest import CORPORA, ROOT, WMT22, check_spanish_short_document_warnings, need
+from conftest import CORPORA, WMT22, check_spanish_short_document_warnings, need
 from eval.corpora.files import read_lines
 from eval.reference_alignment import source_groups
 
@@ -222,12 +222,11 @@ def test_two_reference_documents_share_the_coarser_grouping(cli, tmp_path):
     assert _rows(tmp_path / "out", "ref:B")[6] == joined[7]
 
 
-def test_demo_three_articles_source_split_reference_and_rendering_aligned(cli, tmp_path):
+def test_demo_three_articles_source_split_reference_and_rendering_aligned(demo_run):
     """Source, reference and machine rendering all as articles: the source is
     split (34 sentences, datelines kept), the reference aligned and regrouped,
     the rendering repaired and re-segmented; it scores like the line-aligned case."""
-    assert cli("run", ROOT / "configs" / "demo.yaml", "--out", tmp_path / "demo")[0] == 0
-    testsets = json.loads((tmp_path / "demo" / "results.json").read_text())["testsets"]
+    testsets = json.loads((demo_run.path / "results.json").read_text())["testsets"]
     articles = testsets["demo-es-en-articles"]
     assert articles["reference_alignment"]["rows"]["source_segments"] == 34
     assert articles["n_segments"] == 33 and articles["repairs"]["scraped-article"]["counts"]["entity"] == 23

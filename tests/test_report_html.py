@@ -21,27 +21,14 @@ from eval.report.html import REPORT_FILE, embed_json, write_html_report
 from eval.report.html_buckets import frequency_buckets, length_buckets, tokens
 from eval.report.html_data import report_data
 
-from conftest import CORPORA, ROOT, WMT22, need
+from conftest import CORPORA, WMT22, need
 
 HOSTILE = '</script><script>alert(1)</script> " onmouseover="alert(2)" <!-- \u2028 &amp;'
 
 
-def demo_config(tmp_path: Path) -> Path:
-    """configs/demo.yaml with absolute corpus paths, no cache and no history."""
-    text = (ROOT / "configs" / "demo.yaml").read_text(encoding="utf-8").replace("../corpora", str(CORPORA))
-    path = tmp_path / "demo.yaml"
-    path.write_text(text + "cache: \"off\"\nhistory: \"off\"\n", encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory) -> Path:
-    from eval.cli import main
-
-    tmp = tmp_path_factory.mktemp("demo")
-    out = tmp / "run"
-    assert main(["run", str(demo_config(tmp)), "--out", str(out)]) == 0
-    return out
+@pytest.fixture
+def demo_dir(demo_run) -> Path:
+    return demo_run.path
 
 
 def test_embedded_json_cannot_end_the_script_element():
@@ -60,9 +47,9 @@ def test_any_embedded_data_round_trips_and_stays_inside_the_element(value):
     assert json.loads(text) == value
 
 
-def test_page_is_one_self_contained_file(demo_run):
-    path = write_html_report(demo_run)
-    assert path == demo_run / REPORT_FILE
+def test_page_is_one_self_contained_file(demo_dir):
+    path = write_html_report(demo_dir)
+    assert path == demo_dir / REPORT_FILE
     page = path.read_text(encoding="utf-8")
     assert page.count('<script type="application/json" id="report-data">') == 1
     assert page.count("</script>") == 2  # the data block and the inline script, nothing else
@@ -71,14 +58,14 @@ def test_page_is_one_self_contained_file(demo_run):
     data = json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1))
     assert [t["name"] for t in data["testsets"]] == ["demo-es-en", "demo-en-zh", "demo-en-ja", "demo-es-en-scraped-article",
                                                         "demo-es-en-reference-article", "demo-es-en-articles"]
-    assert data["leaderboard_md"] == (demo_run / "leaderboard.md").read_text(encoding="utf-8")
+    assert data["leaderboard_md"] == (demo_dir / "leaderboard.md").read_text(encoding="utf-8")
 
 
-def test_report_command_writes_where_asked(demo_run, tmp_path, capsys):
+def test_report_command_writes_where_asked(demo_dir, tmp_path, capsys):
     parser = argparse.ArgumentParser()
     report_command.register(parser.add_subparsers())
     target = tmp_path / "elsewhere" / "r.html"
-    args = parser.parse_args(["report", str(demo_run), "--out", str(target)])
+    args = parser.parse_args(["report", str(demo_dir), "--out", str(target)])
     assert args.func(args) == 0
     assert target.exists() and f"wrote {target}" in capsys.readouterr().out
 
@@ -88,8 +75,8 @@ def test_missing_run_is_a_user_error(tmp_path):
         write_html_report(tmp_path / "nothing-here")
 
 
-def test_texts_scores_and_flags_come_from_the_run(demo_run):
-    data = report_data(demo_run)
+def test_texts_scores_and_flags_come_from_the_run(demo_dir):
+    data = report_data(demo_dir)
     ts = data["testsets"][1]
     assert ts["name"] == "demo-en-zh" and ts["refs"] == ["A", "B"]
     source = (CORPORA / "en-zh" / "source.en").read_text(encoding="utf-8").splitlines()
@@ -104,7 +91,7 @@ def test_texts_scores_and_flags_come_from_the_run(demo_run):
     assert set(ts["flags"]) >= {"empty", "untranslated"}
 
 
-def test_flags_and_notes_other_stages_add(demo_run, tmp_path):
+def test_flags_and_notes_other_stages_add(demo_dir, tmp_path):
     """``flag:NAME`` columns of segments.parquet become flags; ``repairs`` and
     ``alignment`` in results.json become notes."""
     import shutil
@@ -112,7 +99,7 @@ def test_flags_and_notes_other_stages_add(demo_run, tmp_path):
     import pandas as pd
 
     run = tmp_path / "run"
-    shutil.copytree(demo_run, run)
+    shutil.copytree(demo_dir, run)
     seg = pd.read_parquet(run / "segments.parquet")
     seg["flag:off-target"] = (seg["system"] == "scraped") & seg["seg_id"].isin([2, 7])
     seg.to_parquet(run / "segments.parquet", index=False)
@@ -128,10 +115,10 @@ def test_flags_and_notes_other_stages_add(demo_run, tmp_path):
     assert "off-target" not in data["testsets"][1]["flags"] or not any(data["testsets"][1]["flags"]["off-target"].values())
 
 
-def test_clusters_from_the_pairwise_p_values_match_the_run(demo_run):
+def test_clusters_from_the_pairwise_p_values_match_the_run(demo_dir):
     """The win matrix's p-values come from the same seeded bootstrap as the run's
     clusters, so clustering them reproduces results.json."""
-    for ts in report_data(demo_run)["testsets"]:
+    for ts in report_data(demo_dir)["testsets"]:
         if len(ts["systems"]) < 2:
             continue  # a single system has no pairs to test
         for metric in ts["metrics"]:
@@ -168,8 +155,8 @@ def test_approximate_randomisation_runs_keep_their_test(tmp_path):
         assert stats.clusters(scores, ts["systems"], p) == {s: ts["entries"][s][name]["cluster"] for s in ts["systems"]}
 
 
-def test_length_bucket_scores_are_corpus_bleu_of_the_bucket(demo_run):
-    ts = report_data(demo_run)["testsets"][0]  # demo-es-en, one reference
+def test_length_bucket_scores_are_corpus_bleu_of_the_bucket(demo_dir):
+    ts = report_data(demo_dir)["testsets"][0]  # demo-es-en, one reference
     labels, index = length_buckets(ts["text"]["source"], "es")
     bucket = ts["buckets"]["length"]
     assert bucket["labels"] == labels and sum(bucket["counts"]) == ts["n"]

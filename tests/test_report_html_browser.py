@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPORA
-from test_report_html import demo_config
 
 from eval.report.html import write_html_report
 
@@ -62,12 +61,8 @@ class Page:
 
 
 @pytest.fixture(scope="module")
-def demo_report(tmp_path_factory) -> Path:
-    from eval.cli import main
-
-    tmp = tmp_path_factory.mktemp("demo-browser")
-    assert main(["run", str(demo_config(tmp)), "--out", str(tmp / "run")]) == 0
-    return write_html_report(tmp / "run")
+def demo_report(demo_run) -> Path:
+    return write_html_report(demo_run.path)
 
 
 @pytest.fixture(scope="module")
@@ -106,6 +101,9 @@ def test_demo_loads_clean_with_leaderboard_and_charts(browser, demo_report, tmp_
     ter = [float(t.split()[0]) for t in page.locator("#leaderboard-table td[data-metric='ter']").all_inner_texts()]
     assert ter == sorted(ter)
     assert page.locator("#leaderboard-table th.sorted").get_attribute("data-metric") == "ter"
+    for chooser in ("#chart-metric", "#bucket-metric", "#wins-metric", "#ex-metric", "#cmp-metric"):  # every chart says
+        assert page.locator(f"{chooser} option[value='ter']").inner_text() == "ter \u2193 lower is better"
+        assert page.locator(f"{chooser} option[value='bleu']").inner_text() == "bleu \u2191 higher is better"
     page.wait_for_selector("#ngrams-a tr")
     assert page.locator("#ngrams-a tr").count() > 1
     page.select_option("#testset-select", "1")  # demo-en-zh: two references
@@ -170,6 +168,56 @@ def test_hostile_texts_render_as_text_and_run_nothing(browser, hostile_report):
         page.locator(section).hover()
     page.wait_for_timeout(300)
     assert page.locator("script").count() == 2 and page.locator("#ex-list img, main img").count() == 0
+    assert page.evaluate("() => document.querySelectorAll('[onmouseover], [onerror]').length") == 0
+    assert view.dialogs == [] and view.errors == []
+    view.close()
+
+
+@pytest.fixture(scope="module")
+def xcomet_report(tmp_path_factory) -> Path:
+    """A run scored by a tiny random xCOMET checkpoint: error spans in the outputs,
+    one of which is a script injection."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from test_neural_xcomet import HYP, REF, SRC, build_tiny_xcomet
+
+    from eval.cli import main
+
+    tmp = tmp_path_factory.mktemp("xcomet-browser")
+    model = build_tiny_xcomet(tmp / "model")
+    hostile = HYP[:4] + [XSS_HYP] + HYP[5:]
+    for key, lines in (("src", SRC), ("ref", REF), ("hyp.plain", HYP), ("hyp.hostile", hostile)):
+        (tmp / f"{key}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["score", "--src", str(tmp / "src.txt"), "--refs", str(tmp / "ref.txt"), "--hyps",
+                 str(tmp / "hyp.plain.txt"), str(tmp / "hyp.hostile.txt"), "--names", "plain", "hostile",
+                 "--langs", "de-en", "-m", "comet,bleu", "--model", str(model), "--cache", "off",
+                 "--out", str(tmp / "run")]) == 0
+    return write_html_report(tmp / "run")
+
+
+def test_error_spans_are_marked_by_severity_and_stay_inert(browser, xcomet_report):
+    view = Page(browser, xcomet_report)
+    page = view.page
+    assert page.locator("#ex-metric").input_value() == "comet"
+    page.select_option("#ex-system", "plain")
+    marks = page.locator("#ex-list .seg[data-seg='6'] mark.err")
+    assert marks.evaluate_all("els => els.map(e => [e.dataset.severity, e.textContent])") == [["critical", "s"], ["major", "\U0001F600"]]
+    assert page.locator("#ex-list .seg[data-seg='6'] .seg-row.hyp .txt").inner_text() == "The house is groß – \U0001F600 and old."
+    assert "critical error" in marks.first.get_attribute("title")
+    color = marks.first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert color != page.locator("#ex-list .seg[data-seg='6'] mark.err").nth(1).evaluate("e => getComputedStyle(e).backgroundColor")
+    page.select_option("#ex-system", "hostile")
+    row = page.locator("#ex-list .seg[data-seg='5'] .seg-row.hyp .txt")
+    assert row.inner_text() == XSS_HYP  # marks split the text, which stays text
+    assert row.locator("mark.err").count() >= 1
+    row.hover()
+    counts = page.locator("#error-counts tr[data-system='plain'] td[data-severity]").all_inner_texts()
+    assert counts == ["3", "6", "1"]  # critical, major, minor
+    assert "error spans by comet: critical 3" in page.locator("#systems-body").inner_text()
+    page.select_option("#ex-metric", "bleu")  # a metric without spans: the reference diff again
+    assert page.locator("#ex-list mark.err").count() == 0
+    page.wait_for_timeout(200)
+    assert page.locator("script").count() == 2 and page.locator("main img").count() == 0
     assert page.evaluate("() => document.querySelectorAll('[onmouseover], [onerror]').length") == 0
     assert view.dialogs == [] and view.errors == []
     view.close()

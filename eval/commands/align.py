@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from ..corpora.files import check_line_lengths, read_bytes
 from ..errors import UserError
 from ..langs import parse_pair
 from ..text.repair import repair_lines
@@ -33,10 +34,8 @@ def register(subparsers) -> None:
 
 def read_document(path: Path, lang: str, segment: bool) -> list[str]:
     """Sentences of one side; UserError naming the file for unusable input."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from exc
+    data = read_bytes(path)
+    check_line_lengths(data, path)
     if b"\x00" in data:
         raise UserError(f"{path}: binary file (NUL bytes); expected UTF-8 text")
     try:

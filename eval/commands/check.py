@@ -8,6 +8,8 @@ from ..atomic import write_text
 from ..check import Options, compare, junit_xml, load_run, markdown_summary
 from ..errors import UserError, file_errors
 from ..stats import DEFAULT_ALPHA, DEFAULT_BOOTSTRAP_SAMPLES
+from ..values import POSITIVE, PROBABILITY, SEED, Number
+from .options import typed
 
 
 def register(subparsers) -> None:
@@ -19,10 +21,10 @@ def register(subparsers) -> None:
                    help="tolerated drop in score points for a metric (default 0), repeatable")
     p.add_argument("--require-significance", action="store_true",
                    help="a drop counts only when the paired bootstrap finds it significant (needs stats.npz)")
-    p.add_argument("--alpha", type=float, default=DEFAULT_ALPHA, help="significance level (default: %(default)s)")
-    p.add_argument("--bootstrap-n", type=int, default=DEFAULT_BOOTSTRAP_SAMPLES,
+    p.add_argument("--alpha", type=typed(PROBABILITY), default=DEFAULT_ALPHA, help="significance level (default: %(default)s)")
+    p.add_argument("--bootstrap-n", type=typed(POSITIVE), default=DEFAULT_BOOTSTRAP_SAMPLES,
                    help="bootstrap resamples (default: %(default)s)")
-    p.add_argument("--seed", type=int, help="resampling seed (default: $SACREBLEU_SEED or 12345)")
+    p.add_argument("--seed", type=typed(SEED), help="resampling seed (default: $SACREBLEU_SEED or 12345)")
     p.add_argument("--allow-signature-mismatch", action="store_true",
                    help="compare even when metric signatures differ")
     p.add_argument("--allow-missing", action="store_true",
@@ -37,21 +39,16 @@ def parse_max_drop(items: list[str]) -> dict[str, float]:
     tolerances: dict[str, float] = {}
     for item in items:
         metric, sep, value = item.partition("=")
-        try:
-            delta = float(value)
-        except ValueError:
-            delta = float("nan")
-        if not sep or not metric or not delta >= 0:
+        if not sep or not metric:
             raise UserError(f"--max-drop {item!r}: expected METRIC=DELTA with DELTA >= 0, e.g. bleu=0.5")
-        tolerances[metric] = delta
+        try:
+            tolerances[metric] = Number(minimum=0).parse(value)
+        except ValueError as exc:
+            raise UserError(f"--max-drop {item!r}: {exc}") from None
     return tolerances
 
 
 def run_check(args) -> int:
-    if not 0 < args.alpha < 1:
-        raise UserError(f"--alpha {args.alpha}: must be between 0 and 1")
-    if args.bootstrap_n < 1:
-        raise UserError(f"--bootstrap-n {args.bootstrap_n}: must be positive")
     options = Options(
         metrics=args.metrics,
         max_drop=parse_max_drop(args.max_drop),

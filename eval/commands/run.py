@@ -9,13 +9,15 @@ from ..pipeline import run_config
 from ..report.leaderboard import leaderboard_markdown
 from ..report.write import REPORT_FILE
 from ..significance import significance_hook
+from ..values import POSITIVE
+from .options import typed
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("run", help="run a benchmark config (configs/*.yaml)")
     p.add_argument("config", type=Path)
     p.add_argument("--out", type=Path, help="output folder (default: the config's 'output')")
-    p.add_argument("--jobs", "-j", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", "-j", type=typed(POSITIVE), help="worker processes (default: all cores)")
     p.set_defaults(func=run_run)
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..corpora import check_aligned
+from ..corpora.bom import note_kept_marks
 from ..corpora.files import read_lines
 from ..corpora.model import TestSet
 from ..corpora.validate import unique_names
@@ -16,7 +17,8 @@ from ..langs import parse_pair
 from ..pipeline import evaluate, open_cache
 from ..results import Run
 from ..significance import significance_hook
-from .options import metric_entries
+from ..values import POSITIVE, SEED
+from .options import metric_entries, typed
 
 
 def register(subparsers) -> None:
@@ -34,7 +36,7 @@ def register(subparsers) -> None:
     p.add_argument("--format", "-f", choices=["json", "table"], default="table")
     p.add_argument("--out", type=Path, help="also write a run directory (results.json, reports)")
     p.add_argument("--cache", help="statistics cache path, or 'off' (default: user cache)")
-    p.add_argument("--jobs", "-j", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--jobs", "-j", type=typed(POSITIVE), help="worker processes (default: all cores)")
     add_significance_arguments(p)
     p.set_defaults(func=run_score)
 
@@ -45,10 +47,10 @@ def add_significance_arguments(p: argparse.ArgumentParser) -> None:
     test = g.add_mutually_exclusive_group()
     test.add_argument("--paired-bs", action="store_true", help="paired bootstrap resampling (1000 resamples)")
     test.add_argument("--paired-ar", action="store_true", help="paired approximate randomisation (10000 trials)")
-    g.add_argument("--paired-n", type=int, help="resamples or trials (default: 1000 for bs, 10000 for ar)")
+    g.add_argument("--paired-n", type=typed(POSITIVE), help="resamples or trials (default: 1000 for bs, 10000 for ar)")
     g.add_argument("--baseline", help="baseline system for p-values (default: the first system)")
     g.add_argument("--confidence", action="store_true", help="95%% bootstrap confidence interval per system")
-    g.add_argument("--seed", type=int, help="random seed (default: SACREBLEU_SEED or 12345)")
+    g.add_argument("--seed", type=typed(SEED), help="random seed (default: SACREBLEU_SEED or 12345)")
 
 
 def _system_names(args) -> list[str]:
@@ -73,6 +75,7 @@ def build_testset(args) -> TestSet:
     provenance.update({f"ref:{chr(ord('A') + i)}": str(p) for i, p in enumerate(args.refs)})
     provenance.update({f"sys:{n}": str(p) for n, p in zip(names, args.hyps)})
     ts = TestSet("cli", src, tgt, source, refs, systems, provenance=provenance)
+    note_kept_marks(ts)
     return check_aligned(ts)
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..langs import parse_pair
+from .bom import note_kept_marks
+from .hf import hf_location, load_hf
 from .model import TestSet
-from .tabular import Columns, load_hf, load_jsonl, load_tsv
+from .tabular import Columns, load_jsonl, load_tsv
 from .text import load_text, systems_from_glob
 from .validate import check_aligned
 from .wmtxml import load_wmt_xml
@@ -37,6 +39,7 @@ def load_testset(spec, base: Path) -> TestSet:
         refs = {} if documents else {k: resolve_path(base, v) for k, v in spec.reference_map().items()}
         doc_ids = resolve_path(base, spec.doc_ids) if spec.doc_ids else None
         ts = load_text(spec.name, src, tgt, resolve_path(base, spec.source), refs, extra_systems, doc_ids)
+        note_kept_marks(ts)
         return check_aligned(ts, need_references=not documents)
     if fmt == "wmt-xml":
         ts = load_wmt_xml(spec.name, src, tgt, resolve_path(base, spec.path))
@@ -51,9 +54,9 @@ def load_testset(spec, base: Path) -> TestSet:
         elif fmt == "jsonl":
             ts = load_jsonl(spec.name, src, tgt, resolve_path(base, spec.path), columns)
         else:
-            local = resolve_path(base, spec.path)
-            ts = load_hf(spec.name, src, tgt, str(local) if local.exists() else spec.path, columns, spec.split, spec.subset)
+            ts = load_hf(spec.name, src, tgt, hf_location(base, spec.path), columns, spec.split, spec.subset)
     add_system_files(ts, extra_systems)
+    note_kept_marks(ts)
     return check_aligned(ts)
 
 

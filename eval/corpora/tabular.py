@@ -1,5 +1,6 @@
-"""TSV and JSONL files, and Hugging Face datasets: rows mapped to segments by
-a column mapping (which column is the source, each reference, each system)."""
+"""TSV and JSONL files (and, through ``hf.py``, Hugging Face datasets): rows
+mapped to segments by a column mapping (which column is the source, each
+reference, each system)."""
 from __future__ import annotations
 
 import csv
@@ -10,7 +11,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ..errors import UserError
-from .files import read_text
+from .bom import add_note
+from .files import BOM, read_text
 from .model import TestSet
 
 
@@ -30,18 +32,32 @@ class Columns:
         return cols + [c for c in (self.doc_id, self.domain) if c is not None]
 
 
-def _rows_to_testset(
+def _cell_text(cell: Any, location: str, column: str) -> str:
+    """A cell as segment text. Strings and whole numbers (ids) are taken as
+    they are and null is empty; a list, object, boolean or decimal number has no
+    single right text, so it is refused rather than stringified."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell.rstrip()
+    if isinstance(cell, int) and not isinstance(cell, bool):
+        return str(cell)
+    kind = {dict: "an object", list: "a list", bool: "a boolean", float: "a decimal number"}.get(
+        type(cell), type(cell).__name__)
+    raise UserError(f"{location}: column {column!r} holds {kind}, expected text")
+
+
+def rows_to_testset(
     name: str, src_lang: str, tgt_lang: str, rows: Iterable[tuple[str, dict[str, Any]]], columns: Columns, where: str
 ) -> TestSet:
     """``rows`` yields (location, row) pairs; location names a line for errors."""
-    wanted = columns.all()
+    wanted = list(dict.fromkeys(columns.all()))  # a column may serve twice (e.g. doc_id and domain)
     values: dict[str, list[str]] = {c: [] for c in wanted}
     for location, row in rows:
         for col in wanted:
             if col not in row:
                 raise UserError(f"{location}: no column {col!r} (have: {', '.join(map(str, row))})")
-            cell = row[col]
-            values[col].append("" if cell is None else str(cell).rstrip())
+            values[col].append(_cell_text(row[col], location, col))
     provenance = {"source": where}
     provenance.update({f"ref:{k}": where for k in columns.references})
     provenance.update({f"sys:{k}": where for k in columns.systems})
@@ -58,8 +74,7 @@ def _rows_to_testset(
     )
 
 
-def _tsv_rows(path: Path, header: bool):
-    text = read_text(path)
+def _tsv_rows(path: Path, text: str, header: bool):
     reader = csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
     names: list[str] | None = None
     for lineno, cells in enumerate(reader, 1):
@@ -74,62 +89,37 @@ def _tsv_rows(path: Path, header: bool):
         yield f"{path}:{lineno}", dict(zip(keys, cells))
 
 
-def _jsonl_rows(path: Path):
-    for lineno, line in enumerate(read_text(path).split("\n"), 1):
+def _jsonl_rows(path: Path, text: str):
+    for lineno, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             raise UserError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+        except RecursionError:
+            raise UserError(f"{path}:{lineno}: JSON nested too deeply to read") from None
         if not isinstance(row, dict):
             raise UserError(f"{path}:{lineno}: expected a JSON object per line")
         yield f"{path}:{lineno}", row
 
 
 def load_tsv(name: str, src_lang: str, tgt_lang: str, path: Path, columns: Columns, header: bool = True) -> TestSet:
-    return _rows_to_testset(name, src_lang, tgt_lang, _tsv_rows(path, header), columns, str(path))
+    """Without a header a leading byte-order mark stays in the first cell (as
+    in the file); before a header it is no part of the first column's name."""
+    text = read_text(path)
+    marked = header and text.startswith(BOM)
+    rows = _tsv_rows(path, text.removeprefix(BOM) if marked else text, header)
+    ts = rows_to_testset(name, src_lang, tgt_lang, rows, columns, str(path))
+    if marked:
+        add_note(ts, f"{path} starts with a byte-order mark (U+FEFF) before its header; no cell holds it")
+    return ts
 
 
 def load_jsonl(name: str, src_lang: str, tgt_lang: str, path: Path, columns: Columns) -> TestSet:
-    return _rows_to_testset(name, src_lang, tgt_lang, _jsonl_rows(path), columns, str(path))
-
-
-def load_hf(
-    name: str, src_lang: str, tgt_lang: str, path: str, columns: Columns, split: str = "test", subset: str | None = None
-) -> TestSet:
-    """A Hugging Face dataset: a ``save_to_disk`` folder, local data files or
-    folder, or a hub id (needs the network; offline fails fast and says so)."""
-    import datasets
-
-    local = Path(path)
-    try:
-        if local.is_dir() and any((local / f).exists() for f in ("state.json", "dataset_dict.json")):
-            ds = datasets.load_from_disk(str(local))
-            if isinstance(ds, datasets.DatasetDict):
-                if split not in ds:
-                    raise UserError(f"{path}: no split {split!r} (have: {', '.join(ds)})")
-                ds = ds[split]
-        elif local.exists():
-            builder = {".jsonl": "json", ".json": "json", ".csv": "csv", ".tsv": "csv", ".parquet": "parquet"}
-            if local.is_file():
-                kind = builder.get(local.suffix)
-                if kind is None:
-                    raise UserError(f"{path}: unsupported data file type {local.suffix!r}")
-                extra = {"delimiter": "\t"} if local.suffix == ".tsv" else {}
-                ds = datasets.load_dataset(kind, data_files=str(local), split="train", **extra)
-            else:
-                ds = datasets.load_dataset(str(local), subset, split=split)
-        else:
-            from ..net import require_reachable
-
-            require_reachable(
-                "https://huggingface.co", f"dataset {path!r}", "give a local folder or data file as 'path'"
-            )
-            ds = datasets.load_dataset(path, subset, split=split)
-    except UserError:
-        raise
-    except Exception as exc:  # datasets raises many types; the user needs one line
-        raise UserError(f"{path}: cannot load dataset ({type(exc).__name__}: {str(exc).splitlines()[0]})") from None
-    rows = ((f"{path}[{i}]", row) for i, row in enumerate(ds))
-    return _rows_to_testset(name, src_lang, tgt_lang, rows, columns, str(path))
+    """A leading byte-order mark stands outside every JSON value: skipped, and noted."""
+    text = read_text(path)
+    ts = rows_to_testset(name, src_lang, tgt_lang, _jsonl_rows(path, text.removeprefix(BOM)), columns, str(path))
+    if text.startswith(BOM):
+        add_note(ts, f"{path} starts with a byte-order mark (U+FEFF) before its first JSON object; no value holds it")
+    return ts

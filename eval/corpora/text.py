@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from ..errors import UserError
-from .files import read_lines
+from .files import folder_files, is_folder, read_lines
 from .model import TestSet
 
 
@@ -22,6 +22,9 @@ def systems_from_glob(pattern: str) -> dict[str, Path]:
         if match and Path(path).is_file():
             found[match.group(1)] = Path(path)
     if not found:
+        folder = Path(head) if head.endswith("/") else Path(head).parent
+        if is_folder(folder):
+            folder_files(folder)  # a folder that cannot be listed is named, not reported as no match
         raise UserError(f"systems: no file matches {pattern!r}")
     return found
 

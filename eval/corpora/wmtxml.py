@@ -10,8 +10,18 @@ from .files import read_bytes
 from .model import TestSet
 
 
-def _segments(block: ET.Element) -> dict[str, str]:
-    return {seg.get("id", ""): (seg.text or "").strip() for seg in block.iter("seg")}
+def _segments(block: ET.Element, where: str) -> dict[str, str]:
+    """Segment text by id; a segment without an id, or an id given twice,
+    would silently lose a segment, so both are errors naming ``where``."""
+    segments: dict[str, str] = {}
+    for seg in block.iter("seg"):
+        seg_id = seg.get("id")
+        if seg_id is None:
+            raise UserError(f"{where}: a <seg> has no id attribute")
+        if seg_id in segments:
+            raise UserError(f"{where}: duplicate segment id {seg_id!r}")
+        segments[seg_id] = (seg.text or "").strip()
+    return segments
 
 
 def load_wmt_xml(name: str, src_lang: str, tgt_lang: str, path: Path) -> TestSet:
@@ -35,19 +45,27 @@ def load_wmt_xml(name: str, src_lang: str, tgt_lang: str, path: Path) -> TestSet
         src = doc.find("src")
         if src is None:
             raise UserError(f"{path}: document {doc_id!r} has no <src>")
-        src_segs = _segments(src)
+        src_segs = _segments(src, f"{path}: document {doc_id!r}: <src>")
         ids = list(src_segs)
         start = len(source)
         source.extend(src_segs.values())
         doc_ids.extend([doc_id] * len(ids))
         domains.extend([doc.get("domain", "")] * len(ids))
         for tag, attr, target in (("ref", "translator", references), ("hyp", "system", systems)):
+            seen: set[str] = set()
             for block in doc.findall(tag):
                 label = block.get(attr) or "A"
-                segs = _segments(block)
+                where = f"{path}: document {doc_id!r}: <{tag} {attr}={label!r}>"
+                if label in seen:
+                    raise UserError(f"{path}: document {doc_id!r} has more than one <{tag} {attr}={label!r}>")
+                seen.add(label)
+                segs = _segments(block, where)
                 missing = [i for i in ids if i not in segs]
                 if missing:
-                    raise UserError(f"{path}: document {doc_id!r}: <{tag} {attr}={label!r}> lacks segment id {missing[0]}")
+                    raise UserError(f"{where} lacks segment id {missing[0]}")
+                extra = [i for i in segs if i not in src_segs]
+                if extra:
+                    raise UserError(f"{where} has segment id {extra[0]!r}, which the <src> lacks")
                 if label not in target and start > 0:
                     raise UserError(f"{path}: document {docs[0].get('id')!r} has no <{tag} {attr}={label!r}>")
                 target.setdefault(label, []).extend(segs[i] for i in ids)

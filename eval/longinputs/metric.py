@@ -61,7 +61,7 @@ class LongInputMetric(Metric):
     counted_stats = COUNTED
 
     def __init__(self, inner: Metric, mode: str, src_lang: str = "", tgt_lang: str = "") -> None:
-        super().__init__(**inner.options, long_inputs=mode)
+        self.options = {**inner.options, "long_inputs": mode}  # typed by the inner metric already
         self.inner, self.mode, self.src_lang, self.tgt_lang = inner, mode, src_lang, tgt_lang
         self.name = inner.name
         self.higher_is_better = inner.higher_is_better

@@ -8,7 +8,7 @@ from .base import MeanScoreMetric, Metric
 from .lexical import BLEU, CHRF, TER, CHRFPlusPlus
 
 LEXICAL = {cls.name: cls for cls in (BLEU, CHRF, CHRFPlusPlus, TER)}
-NEURAL = ("bertscore", "comet", "cometkiwi", "xsim", "offtarget")
+NEURAL = ("bertscore", "comet", "cometkiwi", "xsim", "offtarget", "metricx", "metricx-qe")
 
 
 def known_metrics() -> list[str]:

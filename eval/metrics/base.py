@@ -34,9 +34,18 @@ class Metric(ABC):
     # idf weights from the whole reference set): the per-segment cache would
     # then return numbers from another test set.
     cacheable: bool = True
+    # Name of a per-segment payload returned beside the statistics (xCOMET's
+    # error "spans"): one JSON text per segment, cached with the statistics and
+    # written to segments.parquet as column ``PAYLOAD:LABEL``. None: statistics only.
+    payload: str | None = None
+    # Each option the metric takes and its kind (eval.values): options are
+    # checked and typed here, once, whether they came from -o, a config or Python.
+    option_types: dict[str, Any] = {}
 
     def __init__(self, **options: Any) -> None:
-        self.options = options
+        from .options import typed_options
+
+        self.options = typed_options(self.name, self.option_types, options)
 
     @property
     @abstractmethod
@@ -56,6 +65,11 @@ class Metric(ABC):
     @abstractmethod
     def segment_stats(self, hypotheses: Sequence[str], prepared: Any) -> np.ndarray:
         """One row of statistics per hypothesis segment: shape (n, len(stat_names))."""
+
+    def segment_stats_and_payloads(self, hypotheses: Sequence[str], prepared: Any) -> tuple[np.ndarray, list[str] | None]:
+        """Statistics and, for a metric with a ``payload``, one JSON text per segment
+        (computed in the same model pass, so the payload costs no second run)."""
+        return self.segment_stats(hypotheses, prepared), None
 
     @abstractmethod
     def score_from_sums(self, sums: np.ndarray) -> np.ndarray:

@@ -16,10 +16,13 @@ from sacrebleu.metrics import CHRF as SacreCHRF
 from sacrebleu.metrics import TER as SacreTER
 
 from ..errors import UserError
+from ..values import FLAG, Choice, Integer, Number
 from .base import Metric
 from .formulas import bleu_from_sums, chrf_from_sums, ter_from_sums
+from .options import ENGINES
 
-ENGINES = ("auto", "fast", "sacrebleu")
+# The fast engine's limits on n-gram orders (it counts n-grams up to 64).
+ORDER = Integer(minimum=0, maximum=64)
 
 
 class LexicalMetric(Metric):
@@ -27,19 +30,13 @@ class LexicalMetric(Metric):
 
     sacrebleu_class: type
     fast_class_name: str
-    allowed_options: tuple[str, ...] = ()
     parallel_safe = True
 
     def __init__(self, engine: str = "auto", trg_lang: str = "", **options: Any) -> None:
-        unknown = sorted(set(options) - set(self.allowed_options))
-        if unknown:
-            raise UserError(
-                f"unknown option {unknown[0]!r} for metric {self.name!r} "
-                f"(allowed: {', '.join(self.allowed_options)}, engine)"
-            )
         if engine not in ENGINES:
             raise UserError(f"unknown engine {engine!r} for metric {self.name!r} (allowed: {', '.join(ENGINES)})")
         super().__init__(**options)
+        options = self.options
         self.trg_lang = trg_lang
         try:
             self.reference = self._build_sacrebleu(trg_lang, options)
@@ -97,7 +94,11 @@ class BLEU(LexicalMetric):
     name = "bleu"
     sacrebleu_class = SacreBLEU
     fast_class_name = "FastBLEU"
-    allowed_options = ("lowercase", "force", "tokenize", "smooth_method", "smooth_value", "max_ngram_order")
+    option_types = {
+        "lowercase": FLAG, "force": FLAG, "tokenize": Choice(tuple(SacreBLEU.TOKENIZERS)),
+        "smooth_method": Choice(tuple(SacreBLEU.SMOOTH_DEFAULTS)), "smooth_value": Number(minimum=0),
+        "max_ngram_order": Integer(minimum=1, maximum=64),
+    }
 
     def _build_sacrebleu(self, trg_lang: str, options: dict[str, Any]):
         return SacreBLEU(trg_lang=trg_lang, **options)
@@ -128,7 +129,10 @@ class CHRF(LexicalMetric):
     name = "chrf"
     sacrebleu_class = SacreCHRF
     fast_class_name = "FastCHRF"
-    allowed_options = ("char_order", "word_order", "beta", "lowercase", "whitespace", "eps_smoothing")
+    option_types = {
+        "char_order": ORDER, "word_order": ORDER, "beta": Integer(minimum=0),
+        "lowercase": FLAG, "whitespace": FLAG, "eps_smoothing": FLAG,
+    }
 
     @property
     def n_stats(self) -> int:
@@ -154,7 +158,7 @@ class TER(LexicalMetric):
     higher_is_better = False
     sacrebleu_class = SacreTER
     fast_class_name = "FastTER"
-    allowed_options = ("normalized", "no_punct", "asian_support", "case_sensitive")
+    option_types = {"normalized": FLAG, "no_punct": FLAG, "asian_support": FLAG, "case_sensitive": FLAG}
     n_stats = 2
 
     def score_from_sums(self, sums: np.ndarray) -> np.ndarray:

@@ -7,6 +7,8 @@ feed-forward estimator. The regression family embeds source, hypothesis and
 reference separately and feeds [mt, ref, mt*ref, |mt-ref|, mt*src, |mt-src|]
 (reference-free: [mt, src, mt*src, |mt-src|]); the unified family (CometKiwi)
 encodes ``<s> mt </s></s> src </s>`` jointly and scores its first token.
+xCOMET is unified and also tags every token (no error / minor / major /
+critical) with a linear layer on one hidden state (``word_layer``).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import torch
 from torch import nn
 
 from eval.errors import UserError
+from eval.models.comet_checkpoint import UNIFIED, XCOMET_LABELS
 
 
 def sparsemax(z: torch.Tensor) -> torch.Tensor:
@@ -84,7 +87,7 @@ class CometModel(nn.Module):
         self.encoder = encoder
         self.pad_id = pad_id
         config = encoder.config
-        layer = hparams.get("sent_layer" if self.family == "unified_metric" else "layer", "mix")
+        layer = hparams.get("sent_layer" if self.family in UNIFIED else "layer", "mix")
         self.layer = layer
         n_states = config.num_hidden_layers + 1
         if layer != "mix" and not 0 <= layer < n_states:
@@ -92,9 +95,15 @@ class CometModel(nn.Module):
         self.mix = (LayerMix(n_states, hparams.get("layer_transformation", "softmax"), hparams.get("layer_norm", True))
                     if layer == "mix" else None)
         self.pool = hparams.get("pool", "avg")
-        width = {"regression_metric": 6, "referenceless_regression_metric": 4, "unified_metric": 1}[self.family]
+        width = {"regression_metric": 6, "referenceless_regression_metric": 4}.get(self.family, 1)
         self.estimator = feed_forward(config.hidden_size * width, hparams.get("hidden_sizes", [3072, 1024]),
                                       hparams.get("activations", "Tanh"), hparams.get("final_activation"))
+        self.hidden2tag = None
+        if self.family == "xcomet_metric":
+            self.word_layer = hparams.get("word_layer", 36)
+            if not 0 <= self.word_layer < n_states:
+                raise UserError(f"COMET hparams word_layer={self.word_layer} outside the encoder's 0..{n_states - 1}")
+            self.hidden2tag = nn.Linear(config.hidden_size, 1 + len(XCOMET_LABELS))
 
     def load_comet_state(self, state: dict, where: str) -> None:
         renamed = {}
@@ -107,8 +116,10 @@ class CometModel(nn.Module):
                 renamed["mix.gamma"] = value.reshape(1)
             elif key.startswith("layerwise_attention.scalar_parameters."):
                 renamed.setdefault("_mix", {})[int(key.rsplit(".", 1)[1])] = value.reshape(())
+            elif key.startswith("hidden2tag.") and self.hidden2tag is not None:
+                renamed[key] = value
             elif key.startswith(("hidden2tag.", "layerwise_attention.dropout_")):
-                continue  # word-level tagging head and training-time dropout buffers
+                continue  # a tagging head this family does not use, and training-time dropout buffers
             else:
                 raise UserError(f"{where}: unexpected tensor {key!r} in COMET checkpoint")
         mix = renamed.pop("_mix", None)
@@ -116,6 +127,9 @@ class CometModel(nn.Module):
             renamed["mix.weights"] = torch.stack([mix[i] for i in range(len(mix))])
         own = self.state_dict()
         missing = sorted(k for k in own if k not in renamed and not k.endswith("position_ids"))
+        if any(k.startswith("hidden2tag.") for k in missing):
+            raise UserError(f"{where}: xCOMET checkpoint lacks the error tagger ({', '.join(missing[:2])}) "
+                            "that class_identifier xcomet_metric needs")
         if missing:
             raise UserError(f"{where}: COMET checkpoint lacks {missing[0]!r} (does hparams.yaml match it?)")
         try:
@@ -124,10 +138,14 @@ class CometModel(nn.Module):
             raise UserError(f"{where}: COMET checkpoint does not fit its hparams ({str(exc).splitlines()[1].strip()})") from exc
 
     def sentence_embedding(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        out = self.encoder(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
-        states = out.hidden_states
+        return self._embedding(self._states(input_ids, mask), input_ids, mask)
+
+    def _states(self, input_ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return self.encoder(input_ids=input_ids, attention_mask=mask, output_hidden_states=True).hidden_states
+
+    def _embedding(self, states, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         hidden = self.mix(states, mask) if self.mix is not None else states[self.layer]
-        if self.family == "unified_metric":
+        if self.family in UNIFIED:
             return hidden[:, 0, :]
         if self.pool == "default":
             return states[-1][:, 0, :]
@@ -148,3 +166,10 @@ class CometModel(nn.Module):
 
     def unified(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.estimator(self.sentence_embedding(input_ids, mask)).view(-1)
+
+    def tagged(self, input_ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """xCOMET: the sentence score and, per token, the probabilities of
+        (no error, minor, major, critical), from one encoder pass."""
+        states = self._states(input_ids, mask)
+        score = self.estimator(self._embedding(states, input_ids, mask)).view(-1)
+        return score, torch.softmax(self.hidden2tag(states[self.word_layer]).float(), dim=2)

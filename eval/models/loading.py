@@ -96,12 +96,14 @@ def hub_reachable(host: str | None = None, timeout: float = HUB_PROBE_SECONDS) -
     return bool(result and result[0])
 
 
-def resolve_hub_id(repo_id: str) -> ResolvedModel:
+def resolve_hub_id(repo_id: str, allow_patterns: tuple[str, ...] | None = None) -> ResolvedModel:
+    """``allow_patterns`` limits what is fetched (a tokenizer needs no weights)."""
     require_transformers(f"model {repo_id}")
     from huggingface_hub import snapshot_download
 
+    patterns = list(allow_patterns) if allow_patterns else None
     try:
-        local = snapshot_download(repo_id, local_files_only=True)
+        local = snapshot_download(repo_id, local_files_only=True, allow_patterns=patterns)
     except Exception:  # not in the local cache: any hub error class means the same here
         local = None
     if local is None:
@@ -111,7 +113,7 @@ def resolve_hub_id(repo_id: str) -> ResolvedModel:
                 f"offline (the hub cannot be reached): download it where you have network "
                 f"(hf download {repo_id} --local-dir DIR), copy DIR here and pass --model DIR")
         try:
-            local = snapshot_download(repo_id, etag_timeout=10)
+            local = snapshot_download(repo_id, etag_timeout=10, allow_patterns=patterns)
         except Exception as exc:
             raise UserError(f"model {repo_id} could not be downloaded from the hub: {exc}".splitlines()[0]) from exc
     path = Path(local)

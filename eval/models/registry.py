@@ -7,6 +7,7 @@ from typing import Callable
 
 from eval.errors import UserError
 from eval.models import e5
+from eval.models.metricx_checkpoint import TOKENIZER_DOWNLOAD
 
 
 @dataclass(frozen=True)
@@ -22,21 +23,22 @@ def _e5_dir() -> Path | None:
     return e5.e5_dir() if e5.is_ready() else None
 
 
-def _hub_cached(repo_id: str) -> Path | None:
+def _hub_cached(repo_id: str, patterns: tuple[str, ...] | None = None) -> Path | None:
     try:
         from huggingface_hub import snapshot_download
 
-        return Path(snapshot_download(repo_id, local_files_only=True))
+        return Path(snapshot_download(repo_id, local_files_only=True, allow_patterns=list(patterns) if patterns else None))
     except Exception:  # not cached, or huggingface_hub absent: either way not ready
         return None
 
 
-def _hub_prepare(repo_id: str) -> Callable[[], Path]:
+def _hub_prepare(repo_id: str, patterns: tuple[str, ...] | None = None) -> Callable[[], Path]:
     def prepare() -> Path:
         from eval.models.loading import resolve_hub_id
 
-        return resolve_hub_id(repo_id).path
+        return resolve_hub_id(repo_id, allow_patterns=patterns).path
     return prepare
+
 
 
 def _langid_dir() -> Path | None:
@@ -61,7 +63,11 @@ KNOWN = [
       for repo, used in [("Unbabel/wmt22-comet-da", "comet (default)"),
                          ("Unbabel/wmt22-cometkiwi-da", "cometkiwi (default)"),
                          ("xlm-roberta-large", "encoder config/tokenizer of wmt22-comet-da"),
-                         ("microsoft/infoxlm-large", "encoder config/tokenizer of wmt22-cometkiwi-da")]],
+                         ("microsoft/infoxlm-large", "encoder config/tokenizer of wmt22-cometkiwi-da"),
+                         ("google/metricx-24-hybrid-large-v2p6", "metricx, metricx-qe (default)")]],
+    KnownModel("google/mt5-large", "tokenizer of metricx-24-hybrid-large (tokenizer files only)",
+               "Hugging Face hub (needs network once)", lambda: _hub_cached("google/mt5-large", TOKENIZER_DOWNLOAD),
+               _hub_prepare("google/mt5-large", TOKENIZER_DOWNLOAD)),
 ]
 
 

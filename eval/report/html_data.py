@@ -13,13 +13,14 @@ import pandas as pd
 
 from .. import check, stats
 from .html_buckets import frequency_buckets, group_scores, length_buckets
-from .system import looks_untranslated
+from .system import SEVERITIES, looks_untranslated
 from ..errors import UserError
 from .names import safe_name
 
 # results.json keys other workers add (run level or test-set level), shown as notes.
 NOTE_KEYS = ("repairs", "alignment", "reference_alignment", "long_inputs", "notes")
 FLAG_PREFIX = "flag:"  # boolean segments.parquet columns, e.g. "flag:off-target"
+SPANS_PREFIX = "spans:"  # JSON error-span lists per segment, e.g. "spans:comet" (xCOMET)
 
 
 def report_data(run_dir: str | Path) -> dict[str, Any]:
@@ -81,6 +82,7 @@ def _testset(run: check.RunRecord, name: str, segments: pd.DataFrame, texts: pd.
         "docs": docs,
         "domains": domains,
         "flags": _flags(run.folder, info, name, systems, seg, text, n),
+        "spans": _spans(seg, systems, n),
         "statistics": _statistics(run.folder, info, name, systems),
         "alpha": stats.DEFAULT_ALPHA,
         "test": _pairwise_test(run)[0],
@@ -193,6 +195,31 @@ def _flags(folder: Path, info: dict, name: str, systems: list[str], seg: pd.Data
                 rows = seg[(seg["system"] == system) & seg[column].fillna(False).astype(bool)]
                 flags[label][system] = sorted(int(i) - 1 for i in rows["seg_id"])
     return flags
+
+
+def _spans(seg: pd.DataFrame, systems: list[str], n: int) -> dict[str, dict]:
+    """Error spans per metric: ``{"segments": {system: per segment [[start, end,
+    severity, confidence], ...]}, "counts": {system: {severity: count}}}``; offsets
+    count code points of the hypothesis, as Python slices them."""
+    out: dict[str, dict] = {}
+    for column in seg.columns if not seg.empty else []:
+        if not str(column).startswith(SPANS_PREFIX):
+            continue
+        per_system: dict[str, list] = {}
+        counts: dict[str, dict[str, int]] = {}
+        for system in systems:
+            rows = seg[seg["system"] == system]
+            lists: list[list] = [[] for _ in range(n)]
+            tally = dict.fromkeys(SEVERITIES, 0)
+            for seg_id, value in zip(rows["seg_id"].tolist(), rows[column].tolist()):
+                if not 1 <= seg_id <= n or not isinstance(value, str):
+                    continue
+                for span in json.loads(value):
+                    lists[seg_id - 1].append([span["start"], span["end"], span["severity"], round(span["confidence"], 3)])
+                    tally[span["severity"]] = tally.get(span["severity"], 0) + 1
+            per_system[system], counts[system] = lists, tally
+        out[str(column)[len(SPANS_PREFIX):]] = {"segments": per_system, "counts": counts}
+    return out
 
 
 def _stats_matrix(run: check.RunRecord, name: str, metric: str, systems: list[str]) -> dict[str, np.ndarray] | None:

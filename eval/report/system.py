@@ -1,7 +1,9 @@
 """Per-system report: corpus scores with signatures, basic statistics of the
-output (length ratio, empty and untranslated lines) and the worst segments."""
+output (length ratio, empty and untranslated lines), the worst segments and,
+for metrics that predict them (xCOMET), error counts and the most severe spans."""
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -14,6 +16,7 @@ from .markdown import table, text
 _UNSPACED = {"zh", "ja", "th", "lo", "km", "my"}
 _WORD = re.compile(r"\w\w+", re.UNICODE)
 WORST_N = 10
+SEVERITIES = ("minor", "major", "critical")  # xCOMET's error tags, least severe first
 
 
 def length(text: str, lang: str) -> int:
@@ -85,14 +88,34 @@ def worst_segments(scored: ScoredTestSet, system: str, n: int = WORST_N) -> dict
 def system_report(scored: ScoredTestSet, system: str, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """``entries`` are the system's metric entries from results.json."""
     ts = scored.testset
-    return {
+    report = {
         "testset": ts.name,
         "langs": ts.langs,
         "system": system,
         "scores": entries,
+        "higher_is_better": {label: metric.higher_is_better for label, metric in scored.metrics.items()},
         "statistics": output_statistics(scored, system),
         "worst": worst_segments(scored, system),
     }
+    spans = {label: error_spans(payloads) for (label, name), payloads in scored.payloads.items()
+             if name == system and scored.metrics[label].payload == "spans"}
+    if spans:
+        report["error_spans"] = spans
+    return report
+
+
+def error_spans(payloads: list[str], n: int = WORST_N) -> dict[str, Any]:
+    """Error counts by severity and the ``n`` most severe spans (severity, then
+    confidence) of one system, from its per-segment span lists."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    found = []
+    for seg, text in enumerate(payloads):
+        for span in json.loads(text):
+            counts[span["severity"]] = counts.get(span["severity"], 0) + 1
+            found.append({"seg_id": seg + 1, **span})
+    rank = {name: k for k, name in enumerate(SEVERITIES)}
+    found.sort(key=lambda s: (-rank.get(s["severity"], -1), -s["confidence"], s["seg_id"], s["start"]))
+    return {"counts": counts, "most_severe": found[:n]}
 
 
 def _lines(numbers: list[int], limit: int = 20) -> str:
@@ -100,10 +123,17 @@ def _lines(numbers: list[int], limit: int = 20) -> str:
     return f"{len(numbers)}" + (f" (lines {shown}{', ...' if len(numbers) > limit else ''})" if numbers else "")
 
 
+def _direction(metric: str, report: dict[str, Any]) -> str:
+    """``bleu ↑`` / ``ter ↓``, as the leaderboard labels its columns."""
+    higher = report.get("higher_is_better", {}).get(metric)
+    return text(metric) if higher is None else f"{text(metric)} {'↑' if higher else '↓'}"
+
+
 def system_markdown(report: dict[str, Any]) -> str:
     st = report["statistics"]
     score_rows = [
-        [m, e["score"], _ci(e), e.get("p_value"), e.get("cluster"), e["signature"]] for m, e in report["scores"].items()
+        [_direction(m, report), e["score"], _ci(e), e.get("p_value"), e.get("cluster"), e["signature"]]
+        for m, e in report["scores"].items()
     ]
     worst = report["worst"]
     worst_rows = [[w["seg_id"], w["doc_id"] or "", w["score"], w["source"], w["reference"], w["hypothesis"]] for w in worst["segments"]]
@@ -117,9 +147,17 @@ def system_markdown(report: dict[str, Any]) -> str:
         f"- length ratio (hypothesis/reference, {st['length_unit']}): {ratio} ({st['hyp_length']}/{st['ref_length']})\n"
         f"- empty lines: {_lines(st['empty_lines'])}\n"
         f"- untranslated lines (copied source): {_lines(st['untranslated_lines'])}\n"
-        f"\n## Worst {len(worst_rows)} segments by {text(worst['metric'])}\n\n"
+        f"\n## Worst {len(worst_rows)} segments by {_direction(worst['metric'], report)}\n\n"
         + table(["seg", "doc", worst["metric"], "source", "reference", "hypothesis"], worst_rows)
+        + "".join(_spans_markdown(label, spans) for label, spans in report.get("error_spans", {}).items())
     )
+
+
+def _spans_markdown(label: str, spans: dict[str, Any]) -> str:
+    counts = ", ".join(f"{k} {v}" for k, v in reversed(spans["counts"].items()))
+    rows = [[s["seg_id"], s["severity"], f"{s['confidence']:.3f}", s["start"], s["end"], s["text"]] for s in spans["most_severe"]]
+    return (f"\n## Error spans by {label}\n\n- errors: {counts}\n\n"
+            f"Most severe {len(rows)}:\n\n" + table(["seg", "severity", "confidence", "start", "end", "text"], rows))
 
 
 def _ci(entry: dict[str, Any]) -> str:

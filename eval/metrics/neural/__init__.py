@@ -8,18 +8,20 @@ from typing import Any
 from eval.errors import UserError
 from eval.metrics.base import Metric
 
-_CLASSES = {
+NEURAL_CLASSES = {
     "bertscore": ("eval.metrics.neural.bertscore", "BERTScore"),
     "comet": ("eval.metrics.neural.comet", "COMET"),
     "cometkiwi": ("eval.metrics.neural.comet", "CometKiwi"),
     "xsim": ("eval.metrics.neural.xsim", "CrossLingualSimilarity"),
     "offtarget": ("eval.metrics.neural.offtarget", "OffTarget"),
+    "metricx": ("eval.metrics.neural.metricx", "MetricX"),
+    "metricx-qe": ("eval.metrics.neural.metricx", "MetricXQE"),
 }
-_NEEDS_TORCH = {"bertscore", "comet", "cometkiwi", "xsim"}
+_NEEDS_TORCH = {"bertscore", "comet", "cometkiwi", "xsim", "metricx", "metricx-qe"}
 
 
 def neural_metric_names() -> list[str]:
-    return list(_CLASSES)
+    return list(NEURAL_CLASSES)
 
 
 def build_neural_metric(name: str, src_lang: str = "", **options: Any) -> Metric:
@@ -29,13 +31,13 @@ def build_neural_metric(name: str, src_lang: str = "", **options: Any) -> Metric
     (option ``long_inputs``, eval/longinputs); ``src_lang`` is for splitting
     the source into sentences there."""
     key = name.lower()
-    if key not in _CLASSES:
-        raise UserError(f"unknown neural metric {name!r} (known: {', '.join(_CLASSES)})")
+    if key not in NEURAL_CLASSES:
+        raise UserError(f"unknown neural metric {name!r} (known: {', '.join(NEURAL_CLASSES)})")
     if key in _NEEDS_TORCH:
         from eval.models.deps import require_transformers
 
         require_transformers(f"metric {key}")
-    module, cls = _CLASSES[key]
+    module, cls = NEURAL_CLASSES[key]
     cls = getattr(import_module(module), cls)
     from eval.longinputs.metric import LongInputMetric, parse_mode, takes_part
 

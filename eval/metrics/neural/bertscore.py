@@ -24,7 +24,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from eval.errors import UserError
-from eval.metrics.neural.common import EncoderMetric, check_options, library_versions, model_signature
+from eval.metrics.neural.common import EncoderMetric, library_versions, model_signature
+from eval.values import FLAG, TEXT, Choice, Integer, Number
 
 SCORES = ("f1", "precision", "recall")
 
@@ -39,19 +40,15 @@ class PreparedReferences:
 
 class BERTScore(EncoderMetric):
     name = "bertscore"
-    allowed = ("model", "layer", "idf", "score", "baseline", "device")
+    option_types = {"model": TEXT, "layer": Integer(minimum=0), "idf": FLAG, "score": Choice(SCORES),
+                    "baseline": Number(below=1), "device": TEXT}
 
     def __init__(self, trg_lang: str = "", **options: Any) -> None:
-        check_options(self.name, options, self.allowed)
         super().__init__(**options)
-        self.score_kind = str(options.get("score", "f1")).lower()
-        if self.score_kind not in SCORES:
-            raise UserError(f"option 'score' of metric 'bertscore' must be one of {', '.join(SCORES)}")
-        self.use_idf = bool(options.get("idf", False))
+        self.score_kind = self.options.get("score", "f1")
+        self.use_idf = self.options.get("idf", False)
         self.cacheable = not self.use_idf
-        self.baseline = options.get("baseline")
-        if self.baseline is not None and not (isinstance(self.baseline, (int, float)) and self.baseline < 1):
-            raise UserError("option 'baseline' of metric 'bertscore' must be a number below 1")
+        self.baseline = self.options.get("baseline")
         self.counts = {"empty_hypotheses": 0, "truncated": 0}
 
     # -- model ---------------------------------------------------------
@@ -63,7 +60,7 @@ class BERTScore(EncoderMetric):
 
         layers = model_config(self.resolved.path).num_hidden_layers
         layer = self.options.get("layer")
-        layer = round(layers * 3 / 4) if layer is None else int(layer)
+        layer = round(layers * 3 / 4) if layer is None else layer
         if not 0 <= layer <= layers:
             raise UserError(f"option 'layer' of metric 'bertscore' must be between 0 and {layers}, got {layer}")
         return layer

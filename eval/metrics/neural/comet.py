@@ -3,7 +3,8 @@
 ``comet`` uses source, hypothesis and reference (regression family, as
 Unbabel/wmt22-comet-da, or a unified model given references); ``cometkiwi``
 is reference-free (the unified family as Unbabel/wmt22-cometkiwi-da, or a
-referenceless regression model). For the regression family the source and
+referenceless regression model). xCOMET checkpoints work with both and also
+return each segment's error spans as the metric's payload (``spans``). For the regression family the source and
 reference embeddings are computed once per test set in :meth:`prepare` and
 reused for every system. Numbers equal the ``unbabel-comet`` package for the
 same checkpoint (see docs/MODELS.md for how that is established).
@@ -19,7 +20,9 @@ import numpy as np
 
 from eval.errors import UserError
 from eval.metrics.base import MeanScoreMetric
-from eval.metrics.neural.common import check_options, library_versions, model_signature
+from eval.metrics.neural.common import library_versions, model_signature
+from eval.models.comet_checkpoint import UNIFIED
+from eval.values import POSITIVE, TEXT
 
 
 @lru_cache(maxsize=None)
@@ -81,18 +84,21 @@ def load_comet(name: str, encoder: str | None, device: str | None):
 
 class _CometBase(MeanScoreMetric):
     default_model = ""
-    allowed = ("model", "encoder", "device", "batch_size")
+    option_types = {"model": TEXT, "encoder": TEXT, "device": TEXT, "batch_size": POSITIVE}
 
     def __init__(self, trg_lang: str = "", **options: Any) -> None:
-        check_options(self.name, options, self.allowed)
         super().__init__(**options)
-        self.model_name = str(options.get("model") or self.default_model)
+        self.model_name = self.options.get("model") or self.default_model
         self.counts = {"empty_hypotheses": 0, "truncated": 0}
-        self.batch_size = int(options.get("batch_size", 16))
+        self.batch_size = self.options.get("batch_size", 16)
 
     @property
     def bundle(self):
         return load_comet(self.model_name, self.options.get("encoder"), self.options.get("device"))
+
+    @property
+    def payload(self) -> str | None:
+        return "spans" if self.bundle[0].family == "xcomet_metric" else None
 
     def signature(self, n_refs: int) -> str:
         ckpt = self.bundle[0]
@@ -161,9 +167,10 @@ class _CometBase(MeanScoreMetric):
                 for row, i in enumerate(batch):
                     input_ids[row, :len(ids[i])] = torch.tensor(ids[i])
                     mask[row, :len(ids[i])] = 1
-                result = run(model, input_ids.to(device), mask.to(device)).float().cpu()
+                result = run(model, input_ids.to(device), mask.to(device))
+                parts = [part.float().cpu() for part in (result if isinstance(result, tuple) else (result,))]
                 for row, i in enumerate(batch):
-                    out[i] = result[row]
+                    out[i] = parts[0][row] if len(parts) == 1 else tuple(part[row] for part in parts)
         return out
 
     def _embed(self, texts: Sequence[str]):
@@ -175,6 +182,47 @@ class _CometBase(MeanScoreMetric):
     def _unified(self, hyp_ids, others: list[list[list[int]]]) -> np.ndarray:
         joined = [self._joined([h, *(o[i] for o in others)]) for i, h in enumerate(hyp_ids)]
         return np.array([float(x) for x in self._batched(joined, lambda m, ids, mask: m.unified(ids, mask))])
+
+    # -- xCOMET ---------------------------------------------------------
+    def _xcomet(self, hypotheses: Sequence[str], passes: list[list[list[list[int]]]]) -> tuple[np.ndarray, list[list[dict]]]:
+        """Final scores and error spans; ``passes`` holds, per model pass, the token
+        ids joined after the hypothesis ([src], or [src], [ref], [src, ref])."""
+        from eval.models.xcomet_spans import decode_spans, final_score, mix_probabilities
+
+        hyp = self._tokenize(hypotheses)
+        offsets = self._offsets(hypotheses)
+        runs = []
+        for others in passes:
+            joined = [self._joined([h, *(o[i] for o in others)]) for i, h in enumerate(hyp)]
+            rows = self._batched(joined, lambda m, ids, mask: m.tagged(ids, mask))
+            runs.append([(float(score), probs[:len(hyp[i])].numpy()) for i, (score, probs) in enumerate(rows)])
+        decode = self.bundle[2].decode
+        scores, spans = [], []
+        for i, ids in enumerate(hyp):
+            found = decode_spans(ids, mix_probabilities([run[i][1] for run in runs]), offsets[i], decode)
+            scores.append(final_score([run[i][0] for run in runs], found))
+            spans.append(found)
+        return np.array(scores, dtype=np.float64), spans
+
+    def _offsets(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        """Character offsets of each token (``<s>``/``</s>``: (0, 0)), cut as ``_tokenize`` cuts."""
+        if not texts:
+            return []
+        encoded = self.bundle[2](list(texts), truncation=True, max_length=self.max_positions - 2,
+                                 return_offsets_mapping=True)
+        return encoded["offset_mapping"]
+
+    def segment_stats(self, hypotheses: Sequence[str], prepared: Any) -> np.ndarray:
+        return self.segment_stats_and_payloads(hypotheses, prepared)[0]
+
+    def segment_stats_and_payloads(self, hypotheses: Sequence[str], prepared: Any) -> tuple[np.ndarray, list[str] | None]:
+        import json
+
+        self._count_empty(hypotheses)
+        if self.payload is None:
+            return self.stats_from_scores(self._scores(hypotheses, prepared)), None
+        scores, spans = self._xcomet_scores(hypotheses, prepared)
+        return self.stats_from_scores(scores), [json.dumps(s, ensure_ascii=False) for s in spans]
 
     def _count_empty(self, hypotheses: Sequence[str]) -> None:
         self.counts["empty_hypotheses"] += sum(not h.strip() for h in hypotheses)
@@ -191,29 +239,35 @@ class COMET(_CometBase):
         ckpt = self.bundle[0]
         if not references:
             raise UserError("metric 'comet' needs a reference; use 'cometkiwi' for reference-free scoring")
-        if ckpt.family == "unified_metric" and "ref" not in ckpt.input_segments:
+        if ckpt.family in UNIFIED and "ref" not in ckpt.input_segments:
             raise UserError(f"{ckpt.directory}: this COMET model is reference-free (input_segments "
                             f"{ckpt.input_segments}): use metric 'cometkiwi'")
-        if ckpt.family == "unified_metric":
+        if ckpt.family in UNIFIED:
             return {"src": self._tokenize(sources), "refs": [self._tokenize(r) for r in references]}
         if ckpt.family != "regression_metric":
             raise UserError(f"{ckpt.directory}: a {ckpt.family} checkpoint is reference-free: use metric 'cometkiwi'")
         return {"src": self._embed(sources), "refs": [self._embed(r) for r in references]}
 
-    def segment_stats(self, hypotheses: Sequence[str], prepared: Any) -> np.ndarray:
+    def _scores(self, hypotheses: Sequence[str], prepared: Any) -> np.ndarray:
         import torch
 
         ckpt, model = self.bundle[0], self.bundle[1]
-        self._count_empty(hypotheses)
         if ckpt.family == "unified_metric":
-            return self.stats_from_scores(self._unified_with_refs(hypotheses, prepared, ckpt.input_segments))
+            return self._unified_with_refs(hypotheses, prepared, ckpt.input_segments)
         mt = self._embed(hypotheses)
         per_ref = []
         with torch.inference_mode():
             for ref in prepared["refs"]:
                 device = next(model.parameters()).device
                 per_ref.append(model.regression(mt.to(device), prepared["src"].to(device), ref.to(device)).float().cpu().numpy())
-        return self.stats_from_scores(np.mean(per_ref, axis=0))
+        return np.mean(per_ref, axis=0)
+
+    def _xcomet_scores(self, hypotheses, prepared) -> tuple[np.ndarray, list[list[dict]]]:
+        """Three passes per reference; several references: the mean score, and the
+        spans found with the first reference."""
+        src = prepared["src"]
+        results = [self._xcomet(hypotheses, [[src], [ref], [src, ref]]) for ref in prepared["refs"]]
+        return np.mean([scores for scores, _ in results], axis=0), results[0][1]
 
     def _unified_with_refs(self, hypotheses, prepared, segments) -> np.ndarray:
         hyp = self._tokenize(hypotheses)
@@ -240,21 +294,22 @@ class CometKiwi(_CometBase):
         ckpt = self.bundle[0]
         if ckpt.family == "regression_metric":
             raise UserError(f"{ckpt.directory}: a reference-based COMET checkpoint: use metric 'comet'")
-        if ckpt.family == "unified_metric" and "src" not in ckpt.input_segments:
+        if ckpt.family in UNIFIED and "src" not in ckpt.input_segments:
             raise UserError(f"{ckpt.directory}: this unified COMET model was trained without sources: use 'comet'")
-        if ckpt.family == "unified_metric":
+        if ckpt.family in UNIFIED:
             return self._tokenize(sources)
         return self._embed(sources)
 
-    def segment_stats(self, hypotheses: Sequence[str], prepared: Any) -> np.ndarray:
+    def _scores(self, hypotheses: Sequence[str], prepared: Any) -> np.ndarray:
         import torch
 
         ckpt, model = self.bundle[0], self.bundle[1]
-        self._count_empty(hypotheses)
         if ckpt.family == "unified_metric":
-            return self.stats_from_scores(self._unified(self._tokenize(hypotheses), [prepared]))
+            return self._unified(self._tokenize(hypotheses), [prepared])
         mt = self._embed(hypotheses)
         device = next(model.parameters()).device
         with torch.inference_mode():
-            scores = model.regression(mt.to(device), prepared.to(device), None).float().cpu().numpy()
-        return self.stats_from_scores(scores)
+            return model.regression(mt.to(device), prepared.to(device), None).float().cpu().numpy()
+
+    def _xcomet_scores(self, hypotheses, prepared) -> tuple[np.ndarray, list[list[dict]]]:
+        return self._xcomet(hypotheses, [[prepared]])

@@ -1,17 +1,10 @@
-"""What every neural metric shares: option checking and the model part of signatures."""
+"""What every neural metric shares: the model part of signatures, encoder loading."""
 from __future__ import annotations
 
 from importlib import metadata
-from typing import Any, Sequence
+from typing import Sequence
 
-from eval.errors import UserError
 from eval.metrics.base import MeanScoreMetric
-
-
-def check_options(metric: str, options: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(options) - set(allowed))
-    if unknown:
-        raise UserError(f"unknown option {unknown[0]!r} for metric {metric!r} (allowed: {', '.join(allowed)})")
 
 
 def library_versions() -> str:

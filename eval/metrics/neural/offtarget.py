@@ -20,7 +20,7 @@ import numpy as np
 
 from eval.errors import UserError
 from eval.metrics.base import MeanScoreMetric
-from eval.metrics.neural.common import check_options
+from eval.values import NON_NEGATIVE, Number
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -55,15 +55,15 @@ class OffTarget(MeanScoreMetric):
     higher_is_better = False
     needs_source = True
     needs_references = False
-    allowed = ("min_confidence", "copy_similarity", "min_chars")
+    option_types = {"min_confidence": Number(minimum=0, maximum=1), "copy_similarity": Number(minimum=0, maximum=1),
+                    "min_chars": NON_NEGATIVE}
 
     def __init__(self, trg_lang: str = "", **options: Any) -> None:
-        check_options(self.name, options, self.allowed)
         super().__init__(**options)
         self.trg_lang = (trg_lang or "").split("-")[0].split("_")[0].lower()
-        self.min_confidence = float(options.get("min_confidence", 0.5))
-        self.copy_similarity = float(options.get("copy_similarity", 0.9))
-        self.min_chars = int(options.get("min_chars", 20))
+        self.min_confidence = self.options.get("min_confidence", 0.5)
+        self.copy_similarity = self.options.get("copy_similarity", 0.9)
+        self.min_chars = self.options.get("min_chars", 20)
         self.counts = {"wrong_language": 0, "copied_source": 0, "empty_hypotheses": 0}
 
     @property

@@ -17,7 +17,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from eval.errors import UserError
-from eval.metrics.neural.common import EncoderMetric, check_options, library_versions, model_signature
+from eval.metrics.neural.common import EncoderMetric, library_versions, model_signature
+from eval.values import TEXT, Number, Text
 
 # Mean cosine of 5 x 400 shuffled source-reference pairs from WMT22
 # (de-en .7711, ru-en .7756, en-zh .7750, en-ja .7707, de-fr .7894), the first
@@ -60,10 +61,9 @@ class CrossLingualSimilarity(EncoderMetric):
     name = "xsim"
     needs_source = True
     needs_references = False
-    allowed = ("model", "baseline", "prefix", "device")
+    option_types = {"model": TEXT, "baseline": Number(below=1), "prefix": Text(empty=True), "device": TEXT}
 
     def __init__(self, trg_lang: str = "", **options: Any) -> None:
-        check_options(self.name, options, self.allowed)
         super().__init__(**options)
         self.counts = {"empty_hypotheses": 0, "truncated": 0}
 
@@ -85,9 +85,7 @@ class CrossLingualSimilarity(EncoderMetric):
                 raise UserError("metric 'xsim' with a custom model needs option 'baseline' "
                                 "(the mean cosine of unrelated pairs; see docs/MODELS.md)")
             value = E5_UNRELATED_COSINE
-        if not isinstance(value, (int, float)) or value >= 1:
-            raise UserError("option 'baseline' of metric 'xsim' must be a number below 1")
-        return float(value)
+        return value
 
     def model_text(self, text: str) -> str:
         return self.prefix + text

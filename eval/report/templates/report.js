@@ -95,7 +95,8 @@
     T = DATA.testsets[index];
     cache = {};
     ex.page = 0;
-    const metricItems = metricNames().map((m) => [m, m]);
+    // every chart and table picks its metric here, so the label says which way is better
+    const metricItems = metricNames().map((m) => [m, `${m} ${hib(m) ? "\u2191 higher is better" : "\u2193 lower is better"}`]);
     for (const id of ["wins-metric", "chart-metric", "bucket-metric", "ex-metric", "cmp-metric"]) options($(id), metricItems);
     const sysItems = T.systems.map((s) => [s, s]);
     options($("ex-system"), [["", "all systems"], ...sysItems]);
@@ -387,6 +388,40 @@
     else if (sort === "length") rows.sort((a, b) => T.text.source[b].length - T.text.source[a].length || a - b);
     return { rows, key: score };
   }
+  // ---------- error spans (xCOMET) ----------
+  const SEVERITIES = ["critical", "major", "minor"];
+  // The explorer's metric when it predicts error spans: its spans then mark the outputs.
+  function spanMetric() {
+    const m = $("ex-metric").value;
+    return (T.spans || {})[m] ? m : null;
+  }
+  // ``hyp`` with each error span in a <mark> named by its severity; offsets count
+  // code points (as Python slices), so the text is split with Array.from.
+  function marked(hyp, spans) {
+    const chars = Array.from(hyp);
+    const box = el("span", { class: "txt spans" });
+    let at = 0;
+    for (const [start, end, severity, confidence] of spans.slice().sort((a, b) => a[0] - b[0])) {
+      if (start < at || end <= start) continue;
+      if (start > at) box.appendChild(document.createTextNode(chars.slice(at, start).join("")));
+      const kind = SEVERITIES.includes(severity) ? severity : "minor";
+      box.appendChild(el("mark", { class: `err err-${kind}`, "data-severity": kind,
+        title: `${kind} error, confidence ${fmt(confidence, 3)}`, text: chars.slice(start, end).join("") }));
+      at = end;
+    }
+    if (at < chars.length) box.appendChild(document.createTextNode(chars.slice(at).join("")));
+    return box;
+  }
+  function spanCounts(metric, system) {
+    const c = ((T.spans[metric] || {}).counts || {})[system] || {};
+    return SEVERITIES.map((k) => `${k} ${c[k] ?? 0}`).join(" \u00b7 ");
+  }
+  function hypText(i, s, refs) {
+    const m = spanMetric();
+    const spans = m && (T.spans[m].segments[s] || [])[i];
+    return spans ? marked(T.text.sys[s][i], spans) : highlighted(T.text.sys[s][i], refs);
+  }
+
   function segmentCard(i, systems, keyScore) {
     const refs = Object.values(T.text.refs).map((r) => r[i]);
     const head = el("div", { class: "seg-head" }, el("b", { text: `segment ${i + 1}` }),
@@ -402,7 +437,7 @@
       const scores = metricNames().map((m) => `${m} ${fmt(T.scores[m]?.[s]?.[i])}`).join(" \u00b7 ");
       const badges = Object.keys(T.flags).filter((f) => flagSet(f, s).has(i)).map((f) => el("span", { class: "flag", text: f }));
       card.appendChild(el("div", { class: "seg-row hyp", "data-system": s }, el("span", { class: "who", style: `color:${sysColor(s)}`, text: s }),
-        highlighted(T.text.sys[s][i], refs), el("span", { class: "sc" }, scores, badges)));
+        hypText(i, s, refs), el("span", { class: "sc" }, scores, badges)));
     }
     return card;
   }
@@ -532,6 +567,7 @@
           el("td", { text: e.cluster ?? "" }), el("td", { class: "name", text: e.signature || "" })); })));
       const flagText = Object.keys(T.flags).map((f) => `${f}: ${(T.flags[f][s] || []).length}`).join(" \u00b7 ");
       card.appendChild(el("p", { text: `length ratio (${st.length_unit || "words"}, hypothesis/reference): ${fmt(st.length_ratio, 3)} \u00b7 ${flagText}` }));
+      for (const m of Object.keys(T.spans || {})) card.appendChild(el("p", { class: "span-counts", "data-metric": m, text: `error spans by ${m}: ${spanCounts(m, s)}` }));
       if (first) {
         const scores = T.scores[first]?.[s] || [];
         const order = scores.map((v, i) => [v, i]).filter(([v]) => v !== null).sort((u, v) => (hib(first) ? u[0] - v[0] : v[0] - u[0]) || u[1] - v[1]).slice(0, 3);
@@ -564,6 +600,14 @@
       flags.map((f) => el("th", { text: `${f} lines (rate)` }))),
       T.systems.map((s) => el("tr", {}, el("td", { class: "name", text: s }), el("td", { text: fmt((T.statistics[s] || {}).length_ratio, 3) }),
         flags.map((f) => { const k = (T.flags[f][s] || []).length; return el("td", { text: `${k} (${fmt((100 * k) / (T.n || 1), 1)}%)` }); })))));
+    const spanMetrics = Object.keys(T.spans || {});
+    if (spanMetrics.length) {
+      box.appendChild(el("h3", { text: "Error spans by severity" }));
+      box.appendChild(el("table", { id: "error-counts" }, el("tr", {}, el("th", { class: "name", text: "system" }),
+        spanMetrics.flatMap((m) => SEVERITIES.map((k) => el("th", { text: `${m} ${k}` })))),
+        T.systems.map((s) => el("tr", { "data-system": s }, el("td", { class: "name", text: s }),
+          spanMetrics.flatMap((m) => SEVERITIES.map((k) => el("td", { "data-severity": k, text: (((T.spans[m].counts || {})[s] || {})[k] ?? 0) })))))));
+    }
     box.appendChild(el("p", { class: "help", text: "untranslated: output that copies the source (identical, or mostly source words the reference does not use)." }));
     box.appendChild(noteOrPlaceholder("Text repairs", "repairs", "No text repairs recorded by this run (results.json has no 'repairs')."));
     box.appendChild(noteOrPlaceholder("Alignment quality", "alignment", "No alignment recorded by this run (results.json has no 'alignment')."));
