@@ -259,3 +259,26 @@ def test_wmt22_document_rankings_follow_sentence_level_where_truncation_cannot()
     stats = split.segment_stats(docs.documents.systems["LT22"],
                                 split.prepare(docs.documents.sources, [docs.documents.references]))
     assert stats[:, 2].sum() == 3 and stats[:, 3].sum() == 0  # every document split, none still cut
+
+
+def test_xcomet_spans_of_split_segments_point_into_the_whole_hypothesis(tmp_path):
+    from test_neural_xcomet import build_tiny_xcomet
+
+    directory = build_tiny_xcomet(tmp_path / "xcomet")
+    sources, references, hypotheses = _test_set()
+    metric = build_metric("comet", trg_lang="en", src_lang="es", model=str(directory), device="cpu")
+    plain = metric.inner
+    assert metric.payload == "spans"
+    stats, payloads = metric.segment_stats_and_payloads(hypotheses, metric.prepare(sources, [references]))
+    today, today_spans = plain.segment_stats_and_payloads(hypotheses, plain.prepare(sources, [references]))
+    kept = stats[:, 2] == 0
+    assert np.array_equal(stats[kept, :2], today[kept]) and [p for p, k in zip(payloads, kept) if k] == \
+        [p for p, k in zip(today_spans, kept) if k]
+    tails = 0
+    for i in np.flatnonzero(stats[:, 2]):
+        spans = json.loads(payloads[i])
+        assert all(0 <= s["start"] <= s["end"] <= len(hypotheses[i]) for s in spans)  # "<s>" spans are empty
+        first_sentence = len(hypotheses[i].split(". ")[0])
+        tails += sum(s["start"] > first_sentence for s in spans)  # beyond what truncation kept
+        assert all(s["end"] <= first_sentence + 40 for s in json.loads(today_spans[i]))
+    assert tails > 0

@@ -16,10 +16,13 @@ Rows of segments within the limit are exactly the wrapped metric's rows (it
 scores every segment as before; a long segment's row is then replaced by the
 weighted mean of its pieces). Two statistics columns are appended and summed
 like any other: ``split`` (the segment was scored in pieces) and ``truncated``
-(some input was still cut at the limit), so the counts survive the cache.
+(some input was still cut at the limit), so the counts survive the cache. A
+metric's payload of error spans (xCOMET) for a split segment is the union of
+its pieces' spans, their character offsets moved to the whole hypothesis.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -71,6 +74,10 @@ class LongInputMetric(Metric):
         self.cacheable = inner.cacheable
 
     @property
+    def payload(self) -> str | None:
+        return self.inner.payload
+
+    @property
     def counts(self) -> dict:
         return self.inner.counts
 
@@ -100,7 +107,12 @@ class LongInputMetric(Metric):
         return np.max([hyp, src, *refs], axis=0)
 
     def segment_stats(self, hypotheses: Sequence[str], prepared: _Prepared) -> np.ndarray:
-        stats = np.asarray(self.inner.segment_stats(hypotheses, prepared.inner), dtype=np.float64)
+        return self.segment_stats_and_payloads(hypotheses, prepared)[0]
+
+    def segment_stats_and_payloads(self, hypotheses: Sequence[str], prepared: _Prepared
+                                   ) -> tuple[np.ndarray, list[str] | None]:
+        stats, payloads = self.inner.segment_stats_and_payloads(hypotheses, prepared.inner)
+        stats = np.asarray(stats, dtype=np.float64)
         hyp_tokens = self.inner.count_tokens(list(hypotheses)) if len(hypotheses) else []
         lengths = self._input_tokens(hyp_tokens, prepared.source_tokens, prepared.reference_tokens)
         long = lengths > self.inner.token_limit
@@ -108,8 +120,9 @@ class LongInputMetric(Metric):
         if self.mode == "split" and long.any():
             rows = [int(i) for i in np.flatnonzero(long)]
             plans = self._plans(hypotheses, prepared, rows, lengths, hyp_tokens)
-            self._score_pieces(stats, plans, split, truncated)
-        return np.column_stack([stats, split, truncated]) if len(stats) else np.zeros((0, len(self.stat_names)))
+            self._score_pieces(stats, payloads, plans, split, truncated)
+        rows = np.column_stack([stats, split, truncated]) if len(stats) else np.zeros((0, len(self.stat_names)))
+        return rows, payloads
 
     def _plans(self, hypotheses, prepared, rows, lengths, hyp_tokens) -> dict[int, Pieces]:
         plans = {}
@@ -129,15 +142,16 @@ class LongInputMetric(Metric):
                                      [count(r) for r in pieces.references])
         return list(lengths <= self.inner.token_limit)
 
-    def _score_pieces(self, stats, plans: dict[int, Pieces], split, truncated) -> None:
-        """Every piece of every long segment scored in one call of the metric."""
+    def _score_pieces(self, stats, payloads: list[str] | None, plans: dict[int, Pieces], split, truncated) -> None:
+        """Every piece of every long segment scored in one call of the metric; a
+        payload of spans (xCOMET) is the pieces' spans moved to hypothesis offsets."""
         if not plans:
             return
         hyps = [h for p in plans.values() for h in p.hypotheses]
         srcs = [s for p in plans.values() for s in p.sources]
         n_refs = len(next(iter(plans.values())).references)
         refs = [[r for p in plans.values() for r in p.references[k]] for k in range(n_refs)]
-        piece_stats = self.inner.segment_stats(hyps, self.inner.prepare(srcs, refs))
+        piece_stats, piece_payloads = self.inner.segment_stats_and_payloads(hyps, self.inner.prepare(srcs, refs))
         fits = self._fits(Pieces(hyps, srcs, refs, []))
         start = 0
         for i, pieces in plans.items():
@@ -147,5 +161,16 @@ class LongInputMetric(Metric):
             stats[i, 0] = float((scores * weights).sum() / weights.sum()) if weights.sum() > 0 else float(scores.mean())
             split[i] = 1.0
             truncated[i] = float(not all(fits[start:end]))
+            if payloads is not None and piece_payloads is not None:
+                payloads[i] = _shifted_spans(piece_payloads[start:end], pieces.offsets)
             start = end
 
+
+def _shifted_spans(payloads: Sequence[str], offsets: Sequence[int]) -> str:
+    """One JSON list of spans from the pieces' lists, ``start``/``end`` made offsets
+    into the whole hypothesis."""
+    spans = []
+    for text, offset in zip(payloads, offsets):
+        for span in json.loads(text):
+            spans.append({**span, "start": span["start"] + offset, "end": span["end"] + offset})
+    return json.dumps(spans, ensure_ascii=False)

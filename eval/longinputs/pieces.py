@@ -19,7 +19,7 @@ piece can be split further (such a piece is then truncated, and counted).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from eval.align.resegment import resegment
@@ -38,6 +38,7 @@ class Pieces:
     sources: list[str]
     references: list[list[str]]  # per reference stream, one piece per hypothesis piece
     weights: list[int]
+    offsets: list[int] = field(default_factory=list)  # where each hypothesis piece starts in the hypothesis
 
 
 @dataclass
@@ -99,10 +100,11 @@ def split_segment(segment: LongSegment, src_lang: str, tgt_lang: str, count: Cou
     empty = count([""])[0]  # special tokens alone
     sent_tokens = [n - empty for n in count(hyp_sents)]
     unit_tokens = [sum(sent_tokens[a:b]) for a, b, _ in units]
-    hyp_join, src_join = sentence_joiner(tgt_lang), sentence_joiner(src_lang)
+    bounds = _sentence_bounds(segment.hypothesis, hyp_sents)
+    src_join = sentence_joiner(src_lang)
     while True:
         groups = _pack(units, unit_tokens, budget)
-        pieces = _pieces(groups, units, hyp_sents, src_sents, segment.references, tgt_lang, hyp_join, src_join)
+        pieces = _pieces(groups, units, segment.hypothesis, bounds, src_sents, segment.references, tgt_lang, src_join)
         pieces.weights = [sum(unit_tokens[u] for u in g) for g in groups]
         ok = fits(pieces)
         if all(ok) or all(len(g) == 1 for g, good in zip(groups, ok) if not good):
@@ -110,15 +112,28 @@ def split_segment(segment: LongSegment, src_lang: str, tgt_lang: str, count: Cou
         budget = min(budget * SHRINK, max(pieces.weights) - 1)
 
 
-def _pieces(groups, units, hyp_sents, src_sents, references, tgt_lang, hyp_join, src_join) -> Pieces:
-    hyps, srcs = [], []
+def _sentence_bounds(text: str, sentences: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in ``text``: the segmenter returns exact substrings."""
+    bounds, cursor = [], 0
+    for sentence in sentences:
+        start = text.index(sentence, cursor)
+        cursor = start + len(sentence)
+        bounds.append((start, cursor))
+    return bounds
+
+
+def _pieces(groups, units, hypothesis, bounds, src_sents, references, tgt_lang, src_join) -> Pieces:
+    """Hypothesis pieces are slices of the hypothesis itself, so offsets into a piece
+    (error spans) map back by adding the piece's start."""
+    hyps, srcs, offsets = [], [], []
     for g in groups:
-        first, last = units[g[0]], units[g[-1]]
-        hyps.append(hyp_join.join(hyp_sents[first[0]:last[1]]))
+        start, end = bounds[units[g[0]][0]][0], bounds[units[g[-1]][1] - 1][1]
+        hyps.append(hypothesis[start:end])
+        offsets.append(start)
         if src_sents is not None:
             srcs.append(src_join.join(src_sents[k] for u in g for k in units[u][2]))
     refs = [resegment(split_sentences(ref, tgt_lang), hyps, tgt_lang) for ref in references]
-    return Pieces(hyps, srcs if src_sents is not None else [""] * len(hyps), refs, [])
+    return Pieces(hyps, srcs if src_sents is not None else [""] * len(hyps), refs, [], offsets)
 
 
 def initial_budget(limit: int, segment_tokens: int, hypothesis_tokens: int) -> float:
