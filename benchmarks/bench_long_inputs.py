@@ -11,7 +11,7 @@ process (benchmarks/measure.py: wall, CPU user+sys, peak memory):
 - truncate:  each document one segment, cut at the limit (mteval before);
 - split:     each document one segment, split at sentences (the default).
 
-Printed and written to benchmarks/results/long_inputs.md: system scores and
+Printed and written to benchmarks/results/long_inputs_PAIRS.md: system scores and
 rankings, Kendall tau of each document-level ranking against the sentence
 level, and the cost of split against truncate.
 
@@ -111,7 +111,7 @@ def main() -> None:
     parser.add_argument("--docs", choices=["long", "all"], default="long")
     parser.add_argument("--max-docs", type=int)
     parser.add_argument("--systems", type=int)
-    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "results" / "long_inputs.md")
+    parser.add_argument("--out", type=Path, help="default: benchmarks/results/long_inputs_PAIRS.md")
     parser.add_argument("--child", choices=SETTINGS, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -119,7 +119,8 @@ def main() -> None:
     results = {pair: run_pair(pair, args) for pair in args.pairs.split(",")}
     text = report(results, args)
     print(text)
-    args.out.write_text(text + "\n", encoding="utf-8")
+    out = args.out or Path(__file__).resolve().parent / "results" / f"long_inputs_{args.pairs.replace(',', '_')}.md"
+    out.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
