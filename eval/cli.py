@@ -9,6 +9,7 @@ import sys
 
 from . import __version__
 from .errors import UserError
+from .interrupts import exit_status, signal_name, stop_on_signals
 
 # Subcommand modules, in help order; each defines register(subparsers).
 COMMANDS = ("score", "run", "report", "check", "history", "align", "models")
@@ -36,21 +37,28 @@ def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(argv).parse_args(argv)
+    """The program (``argv=None``: sys.argv, and the process ends after it)."""
     try:
+        with stop_on_signals(restore=argv is not None):
+            return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (eval/interrupts.py)
+        sys.stderr.write(f"mteval: interrupted by {signal_name(exc)}; finished test sets are kept\n")
+        return exit_status(exc)
+
+
+def _main(argv: list[str]) -> int:
+    args = None
+    try:
+        args = build_parser(argv).parse_args(argv)
         return args.func(args)
     except UserError as exc:
-        if args.debug:
+        if args is not None and args.debug:
             raise
         sys.stderr.write(f"mteval: error: {exc}\n")
         return exc.exit_code
     except BrokenPipeError:  # output piped into head & co.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except KeyboardInterrupt:
-        sys.stderr.write("mteval: interrupted; finished test sets are kept\n")
-        return 130
 
 
 if __name__ == "__main__":

@@ -2,11 +2,9 @@
 taken from the cache where possible and computed in parallel otherwise."""
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +14,7 @@ from .metrics import build_metric
 from .metrics.base import Metric
 from .progress import progress
 from .store import StatsCache, matrix_key, segment_keys
+from .workers import WorkerPool
 
 if TYPE_CHECKING:  # pandas loads only when tables are asked for
     import pandas as pd
@@ -123,16 +122,6 @@ def build_metrics(specs: list[MetricSpec], tgt_lang: str, engine: str = "auto", 
     return metrics
 
 
-# State shared with forked workers: set just before the pool starts.
-_SHARED: dict[str, Any] = {}
-
-
-def _compute_task(task: tuple[str, str]) -> tuple[np.ndarray, list[str] | None]:
-    label, system = task
-    metric = _SHARED["metrics"][label]
-    return metric.segment_stats_and_payloads(_SHARED["systems"][system], _SHARED["prepared"][label])
-
-
 def _n_workers(jobs: int | None, n_tasks: int) -> int:
     jobs = jobs or os.cpu_count() or 1
     return max(1, min(jobs, n_tasks))
@@ -210,26 +199,26 @@ Computed = tuple[np.ndarray, list[str] | None]  # statistics, payloads
 
 def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], Computed]:
     """Whole systems: references prepared once per metric, then parallel-safe
-    tasks in forked workers and the rest in this process."""
+    tasks in forked workers (eval/workers.py) and the rest in this process."""
     parallel = [t for t in tasks if metrics[t[0]].parallel_safe]
     serial = [t for t in tasks if t not in parallel]
     needed = {label for label, _ in tasks}
     prepared = {label: metrics[label].prepare(ts.source, refs) for label in progress(needed, desc="references")}
-    _SHARED.update(metrics=metrics, prepared=prepared, systems=ts.systems)
+
+    def compute(task: tuple[str, str]) -> Computed:
+        label, system = task
+        return metrics[label].segment_stats_and_payloads(ts.systems[system], prepared[label])
+
     results: dict[tuple[str, str], Computed] = {}
-    try:
-        workers = _n_workers(jobs, len(parallel))
-        if workers > 1:
-            ctx = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-                for task, computed in zip(parallel, progress(pool.map(_compute_task, parallel), len(parallel), ts.name)):
-                    results[task] = computed
-        else:
-            serial = parallel + serial
-        for task in progress(serial, len(serial), ts.name):
-            results[task] = _compute_task(task)
-    finally:
-        _SHARED.clear()
+    workers = _n_workers(jobs, len(parallel))
+    if workers > 1:
+        with WorkerPool(compute, parallel, workers) as pool:
+            for task, computed in progress(pool.results(), len(parallel), ts.name):
+                results[task] = computed
+    else:
+        serial = parallel + serial
+    for task in progress(serial, len(serial), ts.name):
+        results[task] = compute(task)
     return results
 
 

@@ -6,6 +6,10 @@ so numbers agree with ``sacrebleu --confidence``, ``--paired-bs`` and
 sufficient-statistics matrices (rows = segments) and a metric's vectorised
 ``score_from_sums``; resampling a corpus is a weighted sum of rows, so all
 resamples of all systems are scored with one matrix product per chunk.
+
+Each resample's sums are computed the same way whatever the chunk size and
+whichever BLAS runs (``_row_sums``), so results are bit-identical however the
+resamples are chunked.
 """
 from __future__ import annotations
 
@@ -81,6 +85,32 @@ def _chunk_rows(n_rows: int, row_width: int) -> int:
     return min(rows, n_rows)
 
 
+def _row_sums(flat: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """``weights -> weights @ flat`` (weights: resample rows of non-negative
+    integer weights summing to at most ``len(flat)``), with each row's sums
+    independent of the other rows and of the BLAS library.
+
+    Integer-valued columns (lexical counts) whose largest possible sum stays
+    below 2**53 go through the matrix product: every partial sum is an exact
+    integer, so the order of additions cannot matter. Other columns (neural
+    scores) are summed per row by numpy's fixed pairwise order, which a BLAS
+    kernel's blocking (chosen by the chunk's shape and the CPU) would not keep.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        exact = np.all(flat == np.round(flat), axis=0) & (np.abs(flat).max(axis=0) * len(flat) < 2.0**53)
+    integral = np.ascontiguousarray(flat[:, exact])
+    fractional = [(j, np.ascontiguousarray(flat[:, j])) for j in np.flatnonzero(~exact)]
+
+    def sums(weights: np.ndarray) -> np.ndarray:
+        out = np.empty((weights.shape[0], flat.shape[1]), dtype=np.float64)
+        out[:, exact] = weights @ integral
+        for j, column in fractional:
+            out[:, j] = (weights * column).sum(axis=1)
+        return out
+
+    return sums
+
+
 def _scores(stacked: np.ndarray, score_from_sums: ScoreFromSums) -> np.ndarray:
     """Corpus score of each system: shape (n_systems,)."""
     return np.asarray(score_from_sums(stacked.sum(axis=0)), dtype=np.float64)
@@ -95,7 +125,7 @@ def bootstrap_scores(stats_by_system: Mapping[str, np.ndarray], score_from_sums:
     A resample's sums are its segment counts times the statistics matrix."""
     names, stacked = _stack(stats_by_system)
     n_seg, n_sys, n_stats = stacked.shape
-    flat = stacked.reshape(n_seg, n_sys * n_stats)
+    row_sums = _row_sums(stacked.reshape(n_seg, n_sys * n_stats))
     rng = np.random.default_rng(resolve_seed(seed))
     out = np.empty((n_samples, n_sys), dtype=np.float64)
     step = _chunk_rows(n_samples, max(n_seg, n_sys * n_stats))
@@ -104,7 +134,7 @@ def bootstrap_scores(stats_by_system: Mapping[str, np.ndarray], score_from_sums:
         idx = rng.choice(n_seg, size=(rows, n_seg), replace=True)
         offsets = (np.arange(rows) * n_seg)[:, None]
         counts = np.bincount((idx + offsets).ravel(), minlength=rows * n_seg)
-        sums = counts.reshape(rows, n_seg).astype(np.float64) @ flat
+        sums = row_sums(counts.reshape(rows, n_seg).astype(np.float64))
         out[start:start + rows] = score_from_sums(sums.reshape(rows, n_sys, n_stats))
     return names, out
 
@@ -158,7 +188,7 @@ def _ar_pair_p_values(stacked: np.ndarray, score_from_sums: ScoreFromSums,
     With P = mask @ stats of every system, the swapped sums of (i, j) are
     P_i + total_j - P_j and its complement, so one product serves all pairs."""
     n_seg, n_sys, n_stats = stacked.shape
-    flat = stacked.reshape(n_seg, n_sys * n_stats)
+    row_sums = _row_sums(stacked.reshape(n_seg, n_sys * n_stats))
     totals = stacked.sum(axis=0)
     scores = np.asarray(score_from_sums(totals), dtype=np.float64)
     first = np.array([i for i, _ in pairs])
@@ -170,7 +200,7 @@ def _ar_pair_p_values(stacked: np.ndarray, score_from_sums: ScoreFromSums,
     for start in range(0, n_trials, step):
         rows = min(step, n_trials - start)
         mask = rng.integers(2, size=(rows, n_seg), dtype=bool)
-        picked = (mask.astype(np.float64) @ flat).reshape(rows, n_sys, n_stats)
+        picked = row_sums(mask.astype(np.float64)).reshape(rows, n_sys, n_stats)
         shuf_a = picked[:, first] + totals[second] - picked[:, second]
         shuf_b = totals[first] + totals[second] - shuf_a
         diff = np.abs(score_from_sums(shuf_a) - score_from_sums(shuf_b))

@@ -364,9 +364,9 @@ def test_bad_options_and_missing_inputs(tiny):
     from eval.errors import UserError
     from eval.metrics.neural.metricx import MetricX, MetricXQE
 
-    for options, needle in [({"batch_size": "many"}, "batch_size='many' must be a positive integer"),
-                            ({"max_input_length": 0}, "max_input_length=0 must be a positive integer"),
-                            ({"max_input_length": True}, "max_input_length=True"),
+    for options, needle in [({"batch_size": "many"}, "option 'batch_size': expected a positive integer, got 'many'"),
+                            ({"max_input_length": 1}, "option 'max_input_length': expected an integer >= 2, got 1"),
+                            ({"max_input_length": True}, "option 'max_input_length': expected an integer"),
                             ({"layer": 3}, "unknown option 'layer'")]:
         with pytest.raises(UserError, match=needle):
             MetricX(model=str(tiny), **options)
@@ -392,7 +392,7 @@ def test_cli_scores_and_refuses_in_one_line(tiny, tmp_path, cli):
 
     for args, needle in [(common + ["-m", "metricx"], "needs the source segments"),
                          (common + ["--src", files["src.de"], "-m", "metricx", "-o", "metricx.batch_size=all"],
-                          "batch_size='all' must be a positive integer"),
+                          "'metricx.batch_size=all': expected a positive integer, got 'all'"),
                          (["score", "--src", files["src.de"], "--refs", files["ref.en"], "--hyps", files["hyp.en"],
                            "-l", "de-en", "-m", "metricx-qe", "--model", tmp_path], "no config.json")]:
         code, _, err = cli(*args)

@@ -39,15 +39,45 @@ def test_seed_resolution(monkeypatch):
     assert stats.resolve_seed() is None
 
 
-def test_chunked_resampling_equals_one_chunk(monkeypatch, three_systems):
+@pytest.mark.parametrize("chunk_rows", [32, 96, 480])
+def test_chunked_resampling_equals_one_chunk(monkeypatch, three_systems, chunk_rows):
+    """Bit-identical, not close: each resample's sums are computed the same way
+    whatever else is in its chunk (float neural-style statistics here, which a
+    BLAS product would sum in a shape-dependent order)."""
     fn = mean_score
     whole_bs = stats.paired_bootstrap(three_systems, fn, "base", seed=1)
     whole_ar = stats.paired_ar(three_systems, fn, "base", n_trials=1000, seed=1)
-    monkeypatch.setattr(stats, "_CHUNK_BYTES", 8 * 301 * 40)  # 32-row chunks
-    assert stats._chunk_rows(1000, 301) == 32
+    whole_ci = stats.confidence_intervals(three_systems, fn, seed=1)
+    monkeypatch.setattr(stats, "_CHUNK_BYTES", 8 * 301 * chunk_rows)
+    assert stats._chunk_rows(1000, 301) == chunk_rows
     assert stats._chunk_rows(10, 301) == 10
     assert stats.paired_bootstrap(three_systems, fn, "base", seed=1) == whole_bs
     assert stats.paired_ar(three_systems, fn, "base", n_trials=1000, seed=1) == whole_ar
+    assert stats.confidence_intervals(three_systems, fn, seed=1) == whole_ci
+
+
+def test_a_resample_scores_the_same_whatever_is_drawn_with_it():
+    """The first n resamples of 64 equal n resamples drawn alone, bit for bit
+    (a BLAS product sums one row differently from 64: matrix-vector kernel,
+    edge tiles), on float statistics over 2,001 segments."""
+    rng = np.random.default_rng(0)
+    systems = {f"s{i}": mean_stats(rng.normal(0.5, 0.2, size=2001)) for i in range(5)}
+    _, many = stats.bootstrap_scores(systems, mean_score, n_samples=64, seed=3)
+    for n in (1, 2, 3, 5, 32):
+        _, few = stats.bootstrap_scores(systems, mean_score, n_samples=n, seed=3)
+        assert few.tolist() == many[:n].tolist(), n
+
+
+def test_integer_statistics_resample_to_exact_integer_sums():
+    """Lexical statistics are counts: every resample's sums are the exact
+    integers (integer arithmetic here), whatever BLAS sums them."""
+    rng = np.random.default_rng(4)
+    counts = {name: rng.integers(0, 10**9, size=(257, 3)).astype(np.float64) for name in ("a", "b")}
+    _, sums = stats.bootstrap_scores(counts, lambda s: s[..., 2], n_samples=64, seed=9)
+    idx = np.random.default_rng(9).choice(257, size=(64, 257), replace=True)
+    for k, name in enumerate(counts):
+        exact = counts[name].astype(np.int64)[idx].sum(axis=1)[:, 2]
+        assert sums[:, k].tolist() == exact.tolist()
 
 
 def test_resampled_sums_equal_explicit_row_sums(three_systems):

@@ -22,6 +22,12 @@ pytestmark = pytest.mark.skipif(not WMT22.is_dir(), reason=f"WMT22 data not foun
 
 # sacreBLEU scores resamples from float32 statistics; we use float64.
 MEAN_TOL = 1e-4
+# p-values count resamples whose difference exceeds the observed one; between
+# machines (libm, BLAS) a resampled score moves by ~1e-12 at most. Our counts are
+# the same on every machine when each resample is either an exact tie (the same
+# integer sums as the observed scores: equal everywhere) or clear of the threshold
+# by more than this; paired() checks that, so comparing p-values exactly is sound.
+TIE_GAP = 1e-9
 
 
 def load_pair(pair: str, limit: int | None = None) -> tuple[list[str], dict[str, list[str]], list[Path]]:
@@ -46,12 +52,43 @@ def sacrebleu_paired(sacre_metric, ref, systems, test_type):
     return dict(zip(table["System"], column))
 
 
+def paired(st: dict[str, np.ndarray], fn, baseline: str, test: str) -> dict[str, stats.PairedResult]:
+    """Our paired test against ``baseline``, after checking that every resampled
+    difference is an exact tie or at least TIE_GAP from the observed one
+    (default seed and n)."""
+    names = list(st)
+    stacked = np.stack([st[n] for n in names], axis=1)  # (segments, systems, stats)
+    b = names.index(baseline)
+    totals = stacked.sum(axis=0)
+    scores = fn(totals)
+    observed = np.abs(scores - scores[b])
+    if test == "bs":
+        _, samples = stats.bootstrap_scores(st, fn)
+        diffs = np.abs(samples - samples[:, [b]])
+        gaps = np.abs(diffs - diffs.mean(axis=0) - observed)
+    else:
+        rng = np.random.default_rng(stats.resolve_seed())
+        gaps = []
+        n = stats.DEFAULT_AR_TRIALS
+        for start in range(0, n, 1024):  # rows in multiples of 32: the same bit stream as one draw
+            mask = rng.integers(2, size=(min(1024, n - start), len(stacked)), dtype=bool).astype(np.float64)
+            picked = (mask @ stacked.reshape(len(stacked), -1)).reshape(len(mask), *stacked.shape[1:])
+            swapped = picked[:, [b]] + totals - picked  # baseline's outputs where the mask is set
+            diffs = np.abs(fn(swapped) - fn(totals[b] + totals - swapped))
+            gaps.append(np.abs(diffs - observed))
+        gaps = np.concatenate(gaps)
+    gaps = np.delete(gaps, b, axis=1)
+    nearest = gaps[gaps > 0].min()
+    assert nearest > TIE_GAP, f"a resampled difference lies {nearest:.2e} from the observed one"
+    return (stats.paired_bootstrap if test == "bs" else stats.paired_ar)(st, fn, baseline)
+
+
 def assert_same(ours: dict, theirs: dict, with_interval: bool) -> None:
     assert list(ours) == list(theirs)
     for name, expected in theirs.items():
         got = ours[name]
         assert got.score == pytest.approx(expected.score, abs=1e-9), name
-        assert got.p_value == expected.p_value, name  # exact: same resamples, same counts
+        assert got.p_value == expected.p_value, name  # exact: same resamples, no near ties (paired)
         if with_interval:
             assert got.mean == pytest.approx(float(expected.mean), abs=MEAN_TOL), name
             assert got.half_width == pytest.approx(float(expected.ci), abs=MEAN_TOL), name
@@ -73,7 +110,7 @@ def test_paired_bootstrap_de_en_all_systems(de_en, ours_cls, sacre_cls):
     metric = ours_cls()
     st = our_stats(metric, ref, systems)
     baseline = next(iter(systems))
-    ours = stats.paired_bootstrap(st, metric.score_from_sums, baseline)
+    ours = paired(st, metric.score_from_sums, baseline, "bs")
     assert_same(ours, sacrebleu_paired(sacre_cls(), ref, systems, "bs"), with_interval=True)
     assert any(r.p_value < 0.05 for r in ours.values() if r.p_value) and any(
         r.p_value > 0.05 for r in ours.values() if r.p_value)
@@ -84,7 +121,7 @@ def test_paired_ar_de_en(de_en, ours_cls, sacre_cls):
     ref, systems, _ = de_en
     systems = {k: systems[k] for k in ("Online-B", "Lan-Bridge", "Online-A", "Online-G", "LT22")}
     metric = ours_cls()
-    ours = stats.paired_ar(our_stats(metric, ref, systems), metric.score_from_sums, "Online-B")
+    ours = paired(our_stats(metric, ref, systems), metric.score_from_sums, "Online-B", "ar")
     assert_same(ours, sacrebleu_paired(sacre_cls(), ref, systems, "ar"), with_interval=False)
 
 
@@ -96,7 +133,7 @@ def test_paired_bootstrap_en_zh_with_zh_tokenizer_and_other_seed(monkeypatch):
     ordered = {baseline: systems[baseline], **{k: v for k, v in systems.items() if k != baseline}}
     monkeypatch.setenv(stats.SEED_ENV, "2024")
     theirs = sacrebleu_paired(SacreBLEU(tokenize="zh"), ref, ordered, "bs")
-    ours = stats.paired_bootstrap({k: st[k] for k in ordered}, metric.score_from_sums, baseline)
+    ours = paired({k: st[k] for k in ordered}, metric.score_from_sums, baseline, "bs")
     assert_same(ours, theirs, with_interval=True)
     monkeypatch.delenv(stats.SEED_ENV)
     explicit = stats.paired_bootstrap({k: st[k] for k in ordered}, metric.score_from_sums, baseline, seed=2024)
@@ -107,7 +144,7 @@ def test_paired_ar_en_zh_chrf():
     ref, systems, _ = load_pair("en-zh")
     systems = {k: systems[k] for k in ("Online-W", "HuaweiTSC", "LanguageX")}
     metric = CHRF()
-    ours = stats.paired_ar(our_stats(metric, ref, systems), metric.score_from_sums, "Online-W")
+    ours = paired(our_stats(metric, ref, systems), metric.score_from_sums, "Online-W", "ar")
     assert_same(ours, sacrebleu_paired(SacreCHRF(), ref, systems, "ar"), with_interval=False)
 
 
@@ -116,8 +153,7 @@ def test_ter_on_a_subset(test_type):
     ref, systems, _ = load_pair("de-en", limit=250)
     systems = {k: systems[k] for k in ("Online-B", "LT22", "PROMT")}
     metric = TER()
-    fn = stats.paired_bootstrap if test_type == "bs" else stats.paired_ar
-    ours = fn(our_stats(metric, ref, systems), metric.score_from_sums, "Online-B")
+    ours = paired(our_stats(metric, ref, systems), metric.score_from_sums, "Online-B", test_type)
     assert_same(ours, sacrebleu_paired(SacreTER(), ref, systems, test_type), with_interval=test_type == "bs")
 
 
@@ -147,8 +183,7 @@ def test_sacrebleu_command_line_paired_bs(de_en):
     rows = json.loads(out.stdout)
     names = [f.name.split(".hyp.")[1][:-3] for f in picked]
     metric = BLEU()
-    ours = stats.paired_bootstrap(our_stats(metric, ref, {n: systems[n] for n in names}),
-                                  metric.score_from_sums, names[0])
+    ours = paired(our_stats(metric, ref, {n: systems[n] for n in names}), metric.score_from_sums, names[0], "bs")
     for name, row in zip(names, rows):
         assert ours[name].score == pytest.approx(row["BLEU"]["score"], abs=1e-9)
         assert ours[name].p_value == row["BLEU"]["p_value"]

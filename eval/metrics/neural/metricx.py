@@ -17,7 +17,8 @@ import numpy as np
 
 from eval.errors import UserError
 from eval.metrics.base import MeanScoreMetric
-from eval.metrics.neural.common import check_options, library_versions, model_signature
+from eval.metrics.neural.common import library_versions, model_signature
+from eval.values import POSITIVE, TEXT, Integer
 
 DEFAULT_MODEL = "google/metricx-24-hybrid-large-v2p6"
 MAX_INPUT_TOKENS = 1536  # what MetricX-24 was trained with
@@ -119,12 +120,6 @@ def read_tokenizer(directory: Path):
     return AutoTokenizer.from_pretrained(directory)
 
 
-def _positive_int(metric: str, key: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise UserError(f"metric {metric!r}: option {key}={value!r} must be a positive integer")
-    return value
-
-
 class MetricX(MeanScoreMetric):
     """Reference-based MetricX-24 (default google/metricx-24-hybrid-large-v2p6)."""
 
@@ -132,18 +127,16 @@ class MetricX(MeanScoreMetric):
     higher_is_better = False
     needs_source = True
     with_reference = True
-    allowed = ("model", "tokenizer", "device", "batch_size", "max_input_length")
+    # max_input_length: at least 2, room for one token and ``</s>``
+    option_types = {"model": TEXT, "tokenizer": TEXT, "device": TEXT, "batch_size": POSITIVE,
+                    "max_input_length": Integer(minimum=2)}
 
     def __init__(self, trg_lang: str = "", **options: Any) -> None:
-        check_options(self.name, options, self.allowed)
         super().__init__(**options)
-        self.model_name = str(options.get("model") or DEFAULT_MODEL)
-        tokenizer = options.get("tokenizer")
-        self.tokenizer_name = str(tokenizer) if tokenizer else None
-        self.batch_size = _positive_int(self.name, "batch_size", options.get("batch_size", 32))
-        self.max_length = _positive_int(self.name, "max_input_length", options.get("max_input_length", MAX_INPUT_TOKENS))
-        if self.max_length < 2:
-            raise UserError(f"metric {self.name!r}: option max_input_length={self.max_length} must be at least 2")
+        self.model_name = self.options.get("model") or DEFAULT_MODEL
+        self.tokenizer_name = self.options.get("tokenizer") or None
+        self.batch_size = self.options.get("batch_size", 32)
+        self.max_length = self.options.get("max_input_length", MAX_INPUT_TOKENS)
         self.counts = {"empty_hypotheses": 0, "truncated": 0}
 
     def signature(self, n_refs: int) -> str:
