@@ -282,3 +282,29 @@ def test_xcomet_spans_of_split_segments_point_into_the_whole_hypothesis(tmp_path
         tails += sum(s["start"] > first_sentence for s in spans)  # beyond what truncation kept
         assert all(s["end"] <= first_sentence + 40 for s in json.loads(today_spans[i]))
     assert tails > 0
+
+
+@pytest.mark.parametrize("name", ["metricx", "metricx-qe"])
+def test_metricx_splits_long_segments(tmp_path, name):
+    from test_neural_metricx import build_tiny_metricx
+
+    directory = build_tiny_metricx(tmp_path / "metricx")
+    sources, references, hypotheses = _test_set()
+    refs = [references] if name == "metricx" else []
+    metric = build_metric(name, trg_lang="en", src_lang="es", model=str(directory), max_input_length=128,
+                          device="cpu")
+    inner = metric.inner
+    assert inner.joins_inputs and inner.token_limit < 128
+    stats = metric.segment_stats(hypotheses, metric.prepare(sources, refs))
+    today = inner.segment_stats(hypotheses, inner.prepare(sources, refs))
+    kept = stats[:, 2] == 0
+    assert kept.sum() >= 3 and stats[:, 2].sum() >= 3
+    assert np.array_equal(stats[kept, :2], today[kept])
+    assert np.all((stats[:, 0] >= 0) & (stats[:, 0] <= 25))
+    # a segment the wrapper calls short is never cut by MetricX itself
+    short = [i for i in np.flatnonzero(stats[:, 3] == 0) if stats[i, 2] == 0]
+    from eval.metrics.neural.metricx import metricx_input
+
+    joined = [metricx_input(sources[i], hypotheses[i], references[i] if refs else None) for i in short]
+    assert all(len(row) <= 128 for row in inner._tokenize(joined))
+

@@ -162,6 +162,20 @@ class MetricX(MeanScoreMetric):
             per_ref.append(self._predict(self.fit_to_limit(self._tokenize(texts))))
         return self.stats_from_scores(np.mean(per_ref, axis=0) if hypotheses else np.zeros(0))
 
+    # -- long inputs (eval/longinputs): source, candidate, reference are one input --
+    joins_inputs = True
+
+    @property
+    def token_limit(self) -> int:
+        """``max_input_length`` in the wrapper's terms: it sums the texts' own counts
+        (one end-of-sequence token each), while the input adds the prompt's words."""
+        texts = 3 if self.with_reference else 2
+        prompt = len(self._tokenize([metricx_input("", "", "" if self.with_reference else None)])[0])
+        return self.max_length - prompt + texts
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(row) for row in self._tokenize(list(texts))]
+
     # -- tokens --------------------------------------------------------
     def _tokenize(self, texts: list[str]) -> list[list[int]]:
         """Token ids as MetricX's tokenizer call makes them (end-of-sequence token included)."""
