@@ -185,8 +185,8 @@ class MetricX(MeanScoreMetric):
     def fit_to_limit(self, ids: list[list[int]]) -> list[list[int]]:
         """What MetricX's predict.py feeds the model: the input cut to ``max_input_length``
         with its end-of-sequence token, then that last token dropped. Inputs that
-        needed cutting are counted and warned about. (The long-input rule, which
-        splits instead of cutting, replaces this step.)"""
+        needed cutting are counted and warned about. Under ``long_inputs=split``
+        (eval/longinputs) a long segment reaches this step only as pieces."""
         from eval.models.encoding import warn_truncated
 
         long = sum(len(row) > self.max_length for row in ids)
