@@ -186,7 +186,7 @@ class MetricX(MeanScoreMetric):
         """What MetricX's predict.py feeds the model: the input cut to ``max_input_length``
         with its end-of-sequence token, then that last token dropped. Inputs that
         needed cutting are counted and warned about. Under ``long_inputs=split``
-        (eval/longinputs) a long segment reaches this step only as pieces."""
+        (eval/longinputs) a long segment's score then comes from its pieces."""
         from eval.models.encoding import warn_truncated
 
         long = sum(len(row) > self.max_length for row in ids)
