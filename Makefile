@@ -1,6 +1,6 @@
 # Two commands do all the set-up on a fresh machine:
 #   make demo   installs mteval with its model extra (CPU torch) and runs the bundled demo (configs/demo.yaml)
-#   make test   installs mteval with its test and model extras and runs the tests
+#   make test   installs mteval with its test, model and ray extras and runs the tests
 PY ?= python3
 PIP = $(PY) -m pip install -q --disable-pip-version-check
 
@@ -20,5 +20,5 @@ demo: install-models
 test:
 	bash scripts/install-test-deps.sh
 	$(PIP) torch==2.13.0
-	$(PIP) -e '.[test,models]'
+	$(PIP) -e '.[test,models,ray]'
 	$(PY) -m pytest -q -rs

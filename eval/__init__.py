@@ -8,7 +8,7 @@ From Python::
 """
 __version__ = "0.1.0"
 
-_API = ("score", "run_config_file", "read_run")
+_API = ("score", "run_config_file", "read_run", "human_agreement")
 
 
 def __getattr__(name: str):

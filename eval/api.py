@@ -55,7 +55,11 @@ def run_config_file(path: str | Path, out_dir: str | Path | None = None) -> Run:
 
 def read_run(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     """A finished run directory as DataFrames: ``systems`` (one row per test set,
-    system and metric), ``segments`` and ``texts``."""
+    system and metric), ``segments``, ``texts`` and ``meta`` (agreement with
+    human judgments, one row per test set, metric and statistic; empty when the
+    config declared none)."""
+    from .human.tidy import meta_frame
+
     run_dir = Path(run_dir)
     results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
     rows = [
@@ -68,4 +72,33 @@ def read_run(run_dir: str | Path) -> dict[str, pd.DataFrame]:
         "systems": pd.DataFrame(rows),
         "segments": pd.read_parquet(run_dir / "segments.parquet"),
         "texts": pd.read_parquet(run_dir / "texts.parquet"),
+        "meta": meta_frame(results.get("meta")),
     }
+
+
+def human_agreement(
+    run_dir: str | Path,
+    human: str | Path,
+    human_format: str,
+    testset: str | None = None,
+    metric_scores: dict[str, str | Path] | None = None,
+    da_score: str = "z",
+    significance: bool = False,
+    **options,
+) -> pd.DataFrame:
+    """Agreement of a finished run's metrics with human judgments, as ``mteval
+    meta`` computes it, as a tidy DataFrame (see ``read_run``'s ``meta``).
+    ``options``: rename, include_human, outliers, k, seed (eval.human.agreement.MetaOptions)."""
+    from .commands.meta import pick_testset
+    from .human import load_human, load_metric_scores
+    from .human.agreement import MetaOptions, testset_block
+    from .human.runscores import read_run_scores
+    from .human.tidy import meta_frame
+
+    runs = read_run_scores(run_dir)
+    name = pick_testset(list(runs), testset)
+    external = {n: load_metric_scores(p) for n, p in (metric_scores or {}).items()}
+    block = testset_block(runs[name], load_human(human, human_format, da_score, runs[name].langs), external,
+                          MetaOptions(significance=significance, **options),
+                          {"path": str(human), "format": human_format})
+    return meta_frame({"testsets": {name: block}})

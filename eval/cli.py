@@ -12,7 +12,7 @@ from .errors import UserError
 from .interrupts import exit_status, signal_name, stop_on_signals
 
 # Subcommand modules, in help order; each defines register(subparsers).
-COMMANDS = ("score", "run", "report", "check", "history", "align", "models")
+COMMANDS = ("score", "run", "report", "check", "meta", "history", "align", "models")
 
 
 class Parser(argparse.ArgumentParser):

@@ -13,7 +13,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from .errors import UserError
 from .langs import parse_pair
-from .values import FLAG, POSITIVE, SEED
+from .execution import ExecutorSpec
+from .values import FLAG, POSITIVE, SEED, Number, Text
 
 FORMATS = ("text", "wmt-xml", "tsv", "jsonl", "hf", "sacrebleu")
 
@@ -22,6 +23,8 @@ FORMATS = ("text", "wmt-xml", "tsv", "jsonl", "hf", "sacrebleu")
 Flag = Annotated[bool, BeforeValidator(FLAG.parse)]
 PositiveInt = Annotated[int, BeforeValidator(POSITIVE.parse)]
 Seed = Annotated[int, BeforeValidator(SEED.parse)]
+NonEmptyText = Annotated[str, BeforeValidator(Text().parse)]
+GpuShare = Annotated[float, BeforeValidator(Number(minimum=0).parse)]
 
 
 def _off_or_path(value: Any) -> Any:
@@ -66,6 +69,26 @@ class ColumnSpec(Strict):
     domain: Optional[ColumnName] = None
 
 
+class HumanSpec(Strict):
+    """Human judgments of a test set's systems (``human: {path: ..., format: mqm}``)."""
+
+    path: str
+    format: Literal["da", "da-sys", "mqm", "mqm-raw", "esa", "mtme", "tsv", "jsonl"]
+    score: Literal["z", "raw"] = "z"
+    label: Optional[str] = None
+    rename: dict[str, str] = Field(default_factory=dict)
+    include_human: Flag = False
+    outliers: list[str] = Field(default_factory=list)
+
+
+class MetaSpec(Strict):
+    """How agreement with human judgments is computed for test sets with ``human``."""
+
+    significance: Flag = True
+    k: PositiveInt = 1000
+    seed: Seed = 0
+
+
 class TestSetSpec(Strict):
     __test__ = False
 
@@ -87,6 +110,18 @@ class TestSetSpec(Strict):
     ref_format: Literal["segments", "document"] = "segments"
     repair: Optional[Flag] = None
     align_model: str = "none"
+    human: Optional[list[HumanSpec]] = None
+
+    @field_validator("human", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        """``human: {path, format}`` is the one-file form of a list."""
+        return [value] if isinstance(value, dict) else value
+
+    @property
+    def human_specs(self) -> list[HumanSpec]:
+        """The ``human`` entries (one or more files of judgments)."""
+        return list(self.human or [])
 
     @property
     def repairs_on(self) -> bool:
@@ -157,6 +192,23 @@ class SignificanceSpec(Strict):
     seed: Optional[Seed] = None
 
 
+class ExecutorConfig(Strict):
+    """``executor: {kind: ray, address: HOST:PORT, gpus_per_worker: 0.5}``."""
+
+    kind: Literal["local", "ray"] = "local"
+    address: Optional[NonEmptyText] = None
+    gpus_per_worker: GpuShare = 0.0
+
+    @model_validator(mode="after")
+    def _ray_only(self) -> "ExecutorConfig":
+        if self.kind == "local" and (self.address is not None or self.gpus_per_worker):
+            raise ValueError("'address' and 'gpus_per_worker' need kind 'ray'")
+        return self
+
+    def spec(self) -> ExecutorSpec:
+        return ExecutorSpec(self.kind, self.address, self.gpus_per_worker)
+
+
 class RunConfig(Strict):
     name: str
     output: Optional[str] = None
@@ -165,7 +217,9 @@ class RunConfig(Strict):
     cache: OffOrPath = None
     history: OffOrPath = None
     jobs: Optional[PositiveInt] = None
+    executor: ExecutorConfig = Field(default_factory=ExecutorConfig)
     significance: Optional[SignificanceSpec] = None
+    meta: Optional[MetaSpec] = None
     testsets: list[TestSetSpec]
 
     @model_validator(mode="after")

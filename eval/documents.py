@@ -6,6 +6,13 @@ re-segmented to the reference's segments by minimum edit distance, so they can
 be scored segment by segment. Their sentences are also aligned to the source
 cross-lingually; that alignment's confidence tells a reader whether a low
 segment score is a bad translation or a bad alignment.
+
+That source alignment is model-free even when ``align_model`` names an
+encoder: the scores come from the re-segmentation to the reference, whose
+own source alignment (line-aligned, or aligned with the model when the
+reference is a document) the system output inherits row by row. Embedding
+every system output only for its flags cost ~30x the model-free run on
+WMT22 and moved no score (docs/ALIGNMENT.md).
 """
 from __future__ import annotations
 
@@ -25,7 +32,7 @@ from .errors import UserError
 from .text.repair import repair_lines, repair_text
 from .text.segment import split_sentences
 
-LOW_CONFIDENCE = 0.1  # beads below this are flagged in the segment explorer (gaps sit near 0.002)
+LOW_CONFIDENCE = 0.5  # a bead more likely wrong than right is flagged (confidences are calibrated)
 LOWEST_SHOWN = 5
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -160,8 +167,8 @@ def alignment_quality(ts: TestSet, documents: dict[str | None, str], embed: Embe
     return summary, [bool(c < LOW_CONFIDENCE) for c in segment_confidence]
 
 
-def add_document_system(ts: TestSet, name: str, path: Path, repair: bool, embed: Embed | None) -> None:
-    """Read, repair, re-segment and align one system given as documents."""
+def add_document_system(ts: TestSet, name: str, path: Path, repair: bool) -> None:
+    """Read, repair, re-segment and align (model-free) one system given as documents."""
     if name in ts.systems:
         raise UserError(f"{path}: duplicate system name {name!r} in test set {ts.name!r}")
     documents, counts = repair_documents(read_documents(path, ts.doc_ids), repair)
@@ -173,7 +180,7 @@ def add_document_system(ts: TestSet, name: str, path: Path, repair: bool, embed:
     ts.systems[name] = hyps
     ts.provenance[f"sys:{name}"] = str(path)
     ts.notes.setdefault("repairs", {})[name] = {"file": str(path), "counts": dict(counts), "total": sum(counts.values())}
-    summary, low = alignment_quality(ts, documents, embed)
+    summary, low = alignment_quality(ts, documents, None)
     summary["warnings"] = document_warnings(ts, documents, str(path))
     ts.notes.setdefault("alignment", {})[name] = summary
     ts.flags.setdefault(name, {})["low-confidence-alignment"] = low

@@ -23,9 +23,8 @@ def _embedder(spec) -> Embed | None:
 
 def prepare_testset(ts: TestSet, spec, base: Path) -> TestSet:
     """Apply a config test set's (``config.TestSetSpec``) repair and document settings."""
-    documents = spec.ref_format == "document" or spec.hyp_format == "document"
-    embed = _embedder(spec) if documents else None
     if spec.ref_format == "document":
+        embed = _embedder(spec)
         from .reference_alignment import align_reference_documents
 
         refs = {name: resolve_path(base, path) for name, path in spec.reference_map().items()}
@@ -35,7 +34,7 @@ def prepare_testset(ts: TestSet, spec, base: Path) -> TestSet:
             repair_systems(ts)
     else:
         for name, path in system_files(base, spec.systems).items():
-            add_document_system(ts, name, path, spec.repairs_on, embed)
+            add_document_system(ts, name, path, spec.repairs_on)
     if spec.ref_format == "document":
         for name in ts.systems:
             ts.flags.setdefault(name, {})["low-confidence-reference-alignment"] = unsure_rows

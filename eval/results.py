@@ -34,6 +34,7 @@ class Run:
     planned: list[str] | None = None  # test sets the run means to score (None: those it has)
     scored: list[ScoredTestSet] = field(default_factory=list)
     entries: dict[str, dict[str, dict[str, dict[str, Any]]]] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)  # agreement with human judgments (eval/human)
     created: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)  # tells this run's files from another's
 
@@ -75,7 +76,7 @@ class Run:
                 **ts.notes,
                 **({"long_inputs": long_inputs} if long_inputs else {}),
             }
-        return {
+        out = {
             "name": self.name,
             "created": self.created,
             "run_uid": self.uid,
@@ -85,6 +86,9 @@ class Run:
             "config": self.config,
             "testsets": testsets,
         }
+        if self.meta:
+            out["meta"] = self.meta
+        return out
 
     def system_table(self) -> pd.DataFrame:
         """One row per (testset, system, metric), with significance columns when present."""

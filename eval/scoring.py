@@ -10,6 +10,7 @@ import numpy as np
 
 from .config import MetricSpec
 from .corpora.model import TestSet
+from .execution.local import LocalExecutor
 from .metrics import build_metric
 from .metrics.base import Metric
 from .progress import progress
@@ -132,12 +133,14 @@ def score_testset(
     metrics: dict[str, Metric],
     cache: StatsCache | None = None,
     jobs: int | None = None,
+    executor=None,
 ) -> ScoredTestSet:
     """Statistics (and payloads) for every (metric, system): from the cache, else computed.
 
     A metric with a payload (xCOMET's error spans) is taken from the cache only
     where each segment has both its statistics and its payload; a segment
-    lacking either is computed again, so a warm rerun still has every span."""
+    lacking either is computed again, so a warm rerun still has every span.
+    Only the misses go to ``executor`` (default: this machine's forked workers)."""
     cache = cache or StatsCache(None)
     refs = ts.reference_streams()
     scored = ScoredTestSet(ts, metrics, {label: m.signature(len(refs)) for label, m in metrics.items()})
@@ -171,7 +174,8 @@ def score_testset(
             else:
                 partial.append((label, system, keys, found, texts))
 
-    for (label, system), (stats, payloads) in _compute(ts, metrics, refs, full_tasks, jobs).items():
+    executor = executor or LocalExecutor()
+    for (label, system), (stats, payloads) in executor.compute(ts, metrics, refs, full_tasks, jobs).items():
         if metrics[label].cacheable:
             cache.put_many(zip(keys_by_task[label, system], stats))
             if payloads is not None:
@@ -181,7 +185,8 @@ def score_testset(
             scored.payloads[label, system] = payloads
         scored.computed_segments += len(stats)
     for label, system, keys, found, texts in partial:
-        stats, payloads = _complete_partial(ts, metrics[label], refs, system, keys, found, texts, cache)
+        stats, payloads = _complete_partial(ts, metrics[label], refs, system, keys, found, texts, cache,
+                                            executor, label)
         scored.stats[label, system] = stats
         if payloads is not None:
             scored.payloads[label, system] = payloads
@@ -222,12 +227,12 @@ def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], Computed]:
     return results
 
 
-def _complete_partial(ts, metric, refs, system, keys, found, texts, cache) -> Computed:
+def _complete_partial(ts, metric, refs, system, keys, found, texts, cache, executor, label) -> Computed:
     """Compute only the segments the cache lacks (a system changed in places)."""
     missing = [i for i, k in enumerate(keys) if k not in found]
     sub_refs = [[stream[i] for i in missing] for stream in refs]
-    prepared = metric.prepare([ts.source[i] for i in missing], sub_refs)
-    new, new_payloads = metric.segment_stats_and_payloads([ts.systems[system][i] for i in missing], prepared)
+    new, new_payloads = executor.rows(ts.name, label, system, metric, [ts.source[i] for i in missing], sub_refs,
+                                      [ts.systems[system][i] for i in missing])
     cache.put_many((keys[i], row) for i, row in zip(missing, new))
     rows = dict(zip(missing, new))
     stats = np.stack([rows[i] if i in rows else found[k] for i, k in enumerate(keys)])

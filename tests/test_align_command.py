@@ -125,3 +125,43 @@ def test_text_in_another_language_than_declared_warns(capsys):
     err = capsys.readouterr().err
     assert "de/005 looks like 'de' text" in err and "not the declared 'en'" in err
     assert "fr/005" not in err
+
+
+def test_gold_file_prints_accuracy(tmp_path, capsys):
+    src = _write(tmp_path, "src.txt", "Der Zug kam um 9 Uhr an.\nEr war voll.\nWir warteten 20 Minuten.\n")
+    tgt = _write(tmp_path, "tgt.txt", "Le train est arrivé à 9 heures. Il était plein.\nNous avons attendu 20 minutes.\n")
+    gold = _write(tmp_path, "gold.align", "[0, 1]:[0]\n[2]:[1]\n")
+    assert _run([str(src), str(tgt), "--langs", "de-fr", "--gold", str(gold)]) == 0
+    out = capsys.readouterr()
+    assert out.out.splitlines() == ["[0, 1]:[0]", "[2]:[1]"]
+    assert "strict P 1.0000 R 1.0000 F1 1.0000; lax P 1.0000 R 1.0000 F1 1.0000" in out.err
+
+
+@pytest.mark.parametrize("beads, message", [
+    ("[0, 1]:[0]\n[2, 3]:[1]\n", r"gold.align: bead 2 \(\[2, 3\]:\[1\]\) names sentence 3, but .*src.txt has 3 sentences"),
+    ("[0, 1]:[0]\n", r"gold.align: the beads end at sentence 1 of .*src.txt, which has 3 sentences"),
+    ("[0, 1]:[0]\n[2]:[1, 2]\n", r"gold.align: bead 2 .* names sentence 2, but .*tgt.txt has 2 sentences"),
+    ("[0, 1]:[0]\n2:1\n", r"gold.align:2: not a bead line"),
+])
+def test_gold_that_does_not_fit_the_documents_is_one_line(tmp_path, beads, message):
+    src = _write(tmp_path, "src.txt", "Der Zug kam um 9 Uhr an.\nEr war voll.\nWir warteten 20 Minuten.\n")
+    tgt = _write(tmp_path, "tgt.txt", "Le train est arrivé à 9 heures. Il était plein.\nNous avons attendu 20 minutes.\n")
+    gold = _write(tmp_path, "gold.align", beads)
+    with pytest.raises(UserError, match=message) as err:
+        _run([str(src), str(tgt), "--langs", "de-fr", "--gold", str(gold)])
+    assert "\n" not in str(err.value)
+
+
+def test_gold_mismatch_exits_2_with_one_line(tmp_path):
+    import subprocess
+
+    src = _write(tmp_path, "src.txt", "Eins.\nZwei.\n")
+    tgt = _write(tmp_path, "tgt.txt", "Un.\nDeux.\n")
+    gold = _write(tmp_path, "gold.align", "[0]:[0]\n[1]:[1]\n[2]:[]\n")
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-m", "eval.cli", "align", str(src), str(tgt), "--langs", "de-fr",
+                           "--gold", str(gold)], cwd=root, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(root), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and done.stderr.startswith("mteval: error: ")
+    assert "gold.align: bead 3" in done.stderr and done.stdout == ""

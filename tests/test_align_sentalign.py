@@ -44,6 +44,20 @@ def test_anchors_keep_numbers_punctuation_and_word_prefixes():
     assert {"n9#1", "n1988#1", "wsept#1", "wenge#1", "p(#1", "p:#1", "p?#1", 'p"#1', 'p"#2'} <= set(found)
 
 
+def test_anchors_work_across_scripts():
+    """Full-width digits and punctuation, and Latin names inside Chinese text,
+    give the same anchors as in the English sentence."""
+    zh = anchors("（２０１２年11月15日）我们在Zermatt使用Python语言？")
+    en = anchors("(November 15, 2012) In Zermatt we used Python?")
+    assert {"p(#1", "p)#1", "p?#1", "n2012#1", "n15#1", "wzerm#1", "wpyth#1"} <= set(zh) & set(en)
+    assert "n11#1" in zh and not any(a.startswith("w我") for a in zh)
+
+
+def test_cjk_characters_count_double_in_lengths():
+    assert sentalign.text_length("我们") == 2 * sentalign.CJK_CHAR_LENGTH
+    assert sentalign.text_length("ab 我") == 3 + sentalign.CJK_CHAR_LENGTH
+
+
 def test_one_to_many_and_insertions_are_found():
     src = ["Der Bergführer kam am 12. Juli 1990 in Zermatt an.",
            "Er stieg mit zwei Gästen zur Hörnlihütte auf, wo sie übernachteten, und brach um 3 Uhr früh auf.",
@@ -205,3 +219,25 @@ def test_an_advert_in_the_translation_is_an_insertion():
             found += any(b.src == () and b.tgt == tuple(advert) for b in beads)
     print(f"advert found as an insertion {found} of {tried} times")
     assert tried >= 12 and found >= tried - 2
+
+
+ALIGNER_EVAL = TEXT_BERG.parent / "aligner-eval"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("corpus", "strict", "lax"), [("aca", 0.96, 0.98), ("pol", 0.67, 0.80), ("mag", 0.95, 0.98)])
+def test_chinese_english_corpora_model_free(corpus, strict, lax):
+    """aligner-eval (en→zh, zh→en): anchors across scripts and CJK length in
+    characters; before them 0.951 / 0.557 / 0.938 strict (docs/ALIGNMENT.md)."""
+    base = ALIGNER_EVAL / corpus
+    if not base.exists():
+        pytest.skip(f"shared data absent: {base}")
+    gold_docs, predicted = [], []
+    for gold in sorted((base / "gold").iterdir()):
+        stem = gold.name.removesuffix(".align")
+        src = (base / "src" / stem).read_text(encoding="utf-8").splitlines()
+        tgt = (base / "tgt" / stem).read_text(encoding="utf-8").splitlines()
+        gold_docs.append(parse_beads(gold.read_text(encoding="utf-8").splitlines(), str(gold)))
+        predicted.append(_pairs(align(src, tgt)))
+    acc = accuracy(gold_docs, predicted)
+    assert acc.f1_strict >= strict and acc.f1_lax >= lax

@@ -32,6 +32,25 @@ def parse_beads(lines: Iterable[str], name: str = "alignment") -> list[Pair]:
     return beads
 
 
+def check_bead_counts(beads: Sequence[Pair], n_src: int, n_tgt: int, name: str,
+                      src_name: str = "the source", tgt_name: str = "the target") -> None:
+    """The beads must belong to these two documents: no index beyond a side's
+    sentence count, and the last sentence of each side named. (Real gold files
+    may skip a sentence or cross beads, so order and coverage are not checked.)
+    Raises ValueError naming the bead or the side at fault."""
+    for side, count, label in ((0, n_src, src_name), (1, n_tgt, tgt_name)):
+        highest = -1
+        for number, bead in enumerate(beads, 1):
+            for index in bead[side]:
+                if index >= count:
+                    raise ValueError(f"{name}: bead {number} ({format_bead(*bead)}) names sentence {index}, "
+                                     f"but {label} has {count} sentences (0 to {count - 1})")
+                highest = max(highest, index)
+        if highest + 1 != count:
+            raise ValueError(f"{name}: the beads end at sentence {highest} of {label}, which has {count} "
+                             f"sentences (0 to {count - 1}); is it the gold for these documents?")
+
+
 def format_bead(src: Sequence[int], tgt: Sequence[int]) -> str:
     return f"[{', '.join(map(str, src))}]:[{', '.join(map(str, tgt))}]"
 

@@ -23,10 +23,11 @@ sentences are merged into blocks, the blocks are aligned, and the sentence
 level is searched only in a band around the block path, so time and memory
 grow about linearly with the document (see docs/ALIGNMENT.md).
 
-Each bead carries its cost and a confidence, ``exp(-(cost - prior))``: 1 for
-a bead whose lengths and evidence agree perfectly, towards 0 as they disagree.
-Insertions and deletions have no evidence for themselves; their confidence is
-``exp(-prior)``, low on purpose.
+Each bead carries its cost and a confidence: an estimate of the probability
+that the bead is right, a logistic function of the bead's shape (1-1; 1-2 or
+2-1; larger; insertion or deletion) and of its cost beyond the prior,
+fitted on beads whose truth is known (WMT22 ru-en and en-zh articles re-split,
+and the four gold corpora; docs/ALIGNMENT.md has the reliability tables).
 """
 from __future__ import annotations
 
@@ -53,9 +54,17 @@ BLOCK = 4  # sentences merged per block at each coarser level
 BAND_MARGIN = 6  # sentences either side of the projected coarse path
 NEIGHBOURS = 2  # nearest neighbours in the margin of the embedding similarity
 
-_WORD = re.compile(r"\w+")
+# After NFKC (full-width digits, letters and punctuation become ASCII): digit
+# runs, and runs of letters outside the CJK scripts (names and cognates inside
+# Chinese or Japanese text are found on their own, not glued to the ideographs)
+_NUMBER = re.compile(r"\d+")
+_CJK = "\u2e80-\u2fdf\u3040-\u30ff\u3100-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_WORD = re.compile(rf"[^\W\d_{_CJK}]+")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+CJK_CHAR_LENGTH = 2.0  # chosen on the three aligner-eval corpora (docs/ALIGNMENT.md)
 _PUNCT_ANCHORS = {"?": "?", "!": "!", ":": ":", ";": ";", "(": "(", ")": ")", "%": "%",
-                  '"': '"', "«": '"', "»": '"', "„": '"', "“": '"', "”": '"'}
+                  '"': '"', "«": '"', "»": '"', "„": '"', "“": '"', "”": '"', "「": '"', "」": '"',
+                  "『": '"', "』": '"'}
 
 
 @dataclass(frozen=True)
@@ -82,12 +91,23 @@ class AlignerSettings:
     # an insertion or deletion costs its prior less this much times how badly
     # the sentence matches its best candidate (embeddings only): junk is cheap to skip
     unmatched_discount: float = 0.0
+    # P(bead right) = sigmoid(intercept of its shape + slope * min(cost - prior, 12));
+    # shapes: 1-1, 1-2/2-1, larger, insertion/deletion (whose cost includes the prior)
+    calibration: tuple[float, float, float, float, float] = (4.87, 2.557, 0.747, 0.264, -0.299)
 
 
 MODEL_FREE = AlignerSettings()
-# with multilingual-e5-small on Text+Berg the embeddings outweigh the anchors and the length
+# with multilingual-e5-small the embeddings outweigh the anchors and the length; the
+# length weight was chosen leave-one-corpus-out over Text+Berg and aligner-eval (docs/ALIGNMENT.md)
 WITH_EMBEDDINGS = AlignerSettings(anchor_weight=4.0, embedding_weight=5.3, neutral_similarity=0.15,
-                                  length_weight=0.75, unmatched_discount=1.0)
+                                  length_weight=0.5, unmatched_discount=1.0)
+
+
+def calibrated_confidence(a: int, b: int, local_cost: float, settings: AlignerSettings) -> float:
+    """The estimated probability that an a-b bead with this cost is right."""
+    shape = 3 if a == 0 or b == 0 else 0 if a == b == 1 else 1 if a + b == 3 else 2
+    w = settings.calibration
+    return 1.0 / (1.0 + math.exp(-(w[shape] + w[4] * min(local_cost, 12.0))))
 
 
 def _fold(word: str) -> str:
@@ -96,22 +116,25 @@ def _fold(word: str) -> str:
 
 
 def anchors(sentence: str) -> list[str]:
-    """Language-independent tokens that a translation tends to keep."""
-    found = []
-    for ch in sentence:
-        if ch in _PUNCT_ANCHORS:
-            found.append("p" + _PUNCT_ANCHORS[ch])
-    for word in _WORD.findall(sentence):
-        if any(c.isdigit() for c in word):
-            found.append("n" + word.lstrip("0"))
-        elif len(word) >= 4:
-            found.append("w" + _fold(word)[:4])
+    """Language-independent tokens that a translation tends to keep, in any script."""
+    sentence = unicodedata.normalize("NFKC", sentence)
+    found = ["p" + _PUNCT_ANCHORS[ch] for ch in sentence if ch in _PUNCT_ANCHORS]
+    found += ["n" + (number.lstrip("0") or "0") for number in _NUMBER.findall(sentence)]
+    found += ["w" + _fold(word)[:4] for word in _WORD.findall(sentence) if len(word) >= 4]
     counts: Counter = Counter()
     numbered = []
     for a in found:  # a multiset as a set: the 2nd "?" is a different anchor
         counts[a] += 1
         numbered.append(f"{a}#{counts[a]}")
     return numbered
+
+
+def text_length(sentence: str) -> float:
+    """Length in characters, a CJK character (ideograph, kana, hangul) counting
+    as CJK_CHAR_LENGTH: it carries about a word, so the Gale–Church variance,
+    fitted on alphabetic characters, fits both sides of a zh/ja pair."""
+    cjk = len(_CJK_CHAR.findall(sentence))
+    return max(len(sentence) + (CJK_CHAR_LENGTH - 1) * cjk, 1.0)
 
 
 class _Side:
@@ -184,8 +207,8 @@ def _build_sides(src: Sequence[str], tgt: Sequence[str], embed: Embed | None) ->
         for name, vec, count in (("source", src_vec, len(src)), ("target", tgt_vec, len(tgt))):
             if vec.ndim != 2 or vec.shape[0] != count:
                 raise ValueError(f"embed() returned shape {vec.shape} for {count} {name} sentences")
-    src_len = np.array([max(len(s), 1) for s in src], dtype=np.float64)
-    tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=np.float64)
+    src_len = np.array([text_length(s) for s in src], dtype=np.float64)
+    tgt_len = np.array([text_length(t) for t in tgt], dtype=np.float64)
     return _Side(src_len, ids(src_anchors), weights, src_vec), _Side(tgt_len, ids(tgt_anchors), weights, tgt_vec)
 
 
@@ -427,8 +450,10 @@ def align(src: Sequence[str], tgt: Sequence[str], embed: Embed | None = None,
         settings = MODEL_FREE if embed is None else WITH_EMBEDDINGS
     if not src or not tgt:
         skip = BEAD_PRIORS[(1, 0)]
-        return [Bead((k,), (), skip, math.exp(-skip)) for k in range(len(src))] + \
-               [Bead((), (k,), skip, math.exp(-skip)) for k in range(len(tgt))]
+        sure = calibrated_confidence(1, 0, skip, settings)
+        return [Bead((k,), (), skip, sure) for k in range(len(src))] + \
+               [Bead((), (k,), skip, sure) for k in range(len(tgt))]
     src_side, tgt_side = _build_sides(src, tgt, embed)
-    return [Bead(tuple(range(s0, s1)), tuple(range(t0, t1)), cost, math.exp(-local))
+    return [Bead(tuple(range(s0, s1)), tuple(range(t0, t1)), cost,
+                 calibrated_confidence(s1 - s0, t1 - t0, local, settings))
             for s0, s1, t0, t1, cost, local in _align_sides(src_side, tgt_side, settings)]

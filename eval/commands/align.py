@@ -29,6 +29,8 @@ def register(subparsers) -> None:
     p.add_argument("--format", "-f", choices=["beads", "tsv"], default="beads",
                    help="beads: '[i, j]:[k]' per line (0-based); tsv: ids, confidence and texts")
     p.add_argument("--segment", action="store_true", help="split raw text into sentences first")
+    p.add_argument("--gold", type=Path, metavar="GOLD_FILE",
+                   help="a gold alignment in the same bead format: print strict and lax accuracy on stderr")
     p.set_defaults(func=run_align)
 
 
@@ -67,13 +69,15 @@ def run_align(args) -> int:
     ]
     for warning in filter(None, warnings):
         sys.stderr.write(f"mteval: warning: {warning}\n")
+    gold = read_gold(args.gold, len(src), len(tgt), args) if args.gold else None
     embed = None
     if args.model != "none":
         from ..align.embedding import make_embedder
 
         embed = make_embedder(args.model)
     out = sys.stdout
-    for bead in align(src, tgt, embed=embed):
+    beads = align(src, tgt, embed=embed)
+    for bead in beads:
         if args.format == "beads":
             out.write(format_bead(bead.src, bead.tgt) + "\n")
         else:
@@ -81,7 +85,31 @@ def run_align(args) -> int:
             tgt_text = " ".join(tgt[j] for j in bead.tgt)
             ids = [",".join(map(str, bead.src)), ",".join(map(str, bead.tgt))]
             out.write("\t".join([*ids, f"{bead.confidence:.4f}", _tsv(src_text), _tsv(tgt_text)]) + "\n")
+    if gold is not None:
+        from ..align.scoring import accuracy
+
+        acc = accuracy([gold], [[(b.src, b.tgt) for b in beads]])
+        sys.stderr.write(f"mteval: against {args.gold}: strict P {acc.precision_strict:.4f} R {acc.recall_strict:.4f} "
+                         f"F1 {acc.f1_strict:.4f}; lax P {acc.precision_lax:.4f} R {acc.recall_lax:.4f} "
+                         f"F1 {acc.f1_lax:.4f}\n")
     return 0
+
+
+def read_gold(path: Path, n_src: int, n_tgt: int, args):
+    """Gold beads that fit the two documents; one-line UserError otherwise."""
+    from ..align.scoring import check_bead_counts, parse_beads
+
+    data = read_bytes(path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"{path}: not UTF-8 text (invalid byte at offset {exc.start})") from exc
+    try:
+        beads = parse_beads(text.splitlines(), str(path))
+        check_bead_counts(beads, n_src, n_tgt, str(path), str(args.src_file), str(args.tgt_file))
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    return beads
 
 
 def _tsv(text: str) -> str:

@@ -6,6 +6,7 @@ import argparse
 from typing import Any, Callable
 
 from ..errors import UserError
+from ..execution import EXECUTORS, ExecutorSpec
 from ..values import Kind
 
 
@@ -58,3 +59,23 @@ def metric_entries(
             raise UserError(f"--option {option!r}: metric {metric!r} is not in --metrics")
         put(metric, name, value, f"--option {option!r}")
     return list(entries.values())
+
+
+def add_executor_arguments(p: argparse.ArgumentParser) -> None:
+    """``--executor local|ray`` and ``--ray-address``, the same on run and score."""
+    p.add_argument("--executor", choices=EXECUTORS, help="where statistics are computed (default: local, "
+                   "or the config's 'executor')")
+    p.add_argument("--ray-address", metavar="HOST:PORT", help="Ray cluster to join (with --executor ray)")
+
+
+def executor_spec(args, configured: ExecutorSpec | None = None) -> ExecutorSpec:
+    """The flags over the config's setting; an address without Ray is an error."""
+    configured = configured or ExecutorSpec()
+    kind = args.executor or configured.kind
+    if args.ray_address is not None and kind != "ray":
+        raise UserError("--ray-address needs --executor ray")
+    if args.ray_address == "":
+        raise UserError("--ray-address: expected HOST:PORT, got ''")
+    if kind != configured.kind:
+        return ExecutorSpec(kind, args.ray_address)
+    return ExecutorSpec(kind, args.ray_address or configured.address, configured.gpus_per_worker)

@@ -18,7 +18,8 @@ from ..pipeline import evaluate, open_cache
 from ..results import Run
 from ..significance import significance_hook
 from ..values import POSITIVE, SEED
-from .options import metric_entries, typed
+from ..execution import make_executor
+from .options import add_executor_arguments, executor_spec, metric_entries, typed
 
 
 def register(subparsers) -> None:
@@ -37,6 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", type=Path, help="also write a run directory (results.json, reports)")
     p.add_argument("--cache", help="statistics cache path, or 'off' (default: user cache)")
     p.add_argument("--jobs", "-j", type=typed(POSITIVE), help="worker processes (default: all cores)")
+    add_executor_arguments(p)
     add_significance_arguments(p)
     p.set_defaults(func=run_score)
 
@@ -81,12 +83,13 @@ def build_testset(args) -> TestSet:
 
 def run_score(args) -> int:
     testset = build_testset(args)
+    executor = make_executor(executor_spec(args))
     entries = metric_entries(args.metrics, args.option, args.tokenize, args.model)
     run = Run("score", {"command": "score", "metrics": entries, "langs": args.langs})
     cache = open_cache(args.cache)
     try:
         hook = significance_hook(significance_spec(args, list(testset.systems)))
-        evaluate(run, testset, entries, args.engine, cache, args.jobs, hook)
+        evaluate(run, testset, entries, args.engine, cache, args.jobs, hook, executor)
     finally:
         cache.close()
     if args.format == "json":

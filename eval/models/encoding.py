@@ -23,6 +23,7 @@ MAX_BATCH = 64
 class Tokenized:
     ids: list[list[int]]
     truncated: int  # how many texts were cut to the model's limit
+    cut: tuple[int, ...] = ()  # which ones (indices into the texts)
 
 
 def tokenize(loaded: LoadedModel, texts: Sequence[str]) -> Tokenized:
@@ -36,7 +37,7 @@ def tokenize(loaded: LoadedModel, texts: Sequence[str]) -> Tokenized:
                         max_length=loaded.max_length)["input_ids"]
         for i, row in zip(long, cut):
             ids[i] = row
-    return Tokenized(ids, len(long))
+    return Tokenized(ids, len(long), tuple(long))
 
 
 def token_counts(tokenizer, texts: Sequence[str]) -> list[int]:

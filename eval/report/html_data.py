@@ -38,6 +38,7 @@ def report_data(run_dir: str | Path) -> dict[str, Any]:
         "config": results.get("config"),
         "leaderboard_md": board.read_text(encoding="utf-8") if board.exists() else "",
         "notes": {k: results[k] for k in NOTE_KEYS if k in results},
+        "meta": results.get("meta") or {},
         "testsets": [
             _testset(run, name, segments, texts) for name in results["testsets"]
         ],

@@ -27,8 +27,19 @@ E5_UNRELATED_COSINE = 0.7764
 E5_PREFIX = "query: "
 
 
-def sentence_embeddings(loaded, texts: Sequence[str], prefix: str = "") -> np.ndarray:
-    """Mean-pooled, L2-normalised last-layer embeddings, one row per text."""
+def sentence_embeddings(loaded, texts: Sequence[str], prefix: str = "", cache=None) -> tuple[np.ndarray, int]:
+    """Mean-pooled, L2-normalised last-layer embeddings, one row per text, and
+    how many texts were truncated. Each distinct text is embedded once: the
+    rest come from the on-disk sentence-vector cache (eval/models/vector_cache.py;
+    ``cache`` overrides the default one)."""
+    from eval.models.vector_cache import cached_embeddings, model_namespace
+
+    return cached_embeddings(texts, model_namespace(loaded, prefix),
+                             lambda new: embed_fresh(loaded, new, prefix), cache)
+
+
+def embed_fresh(loaded, texts: Sequence[str], prefix: str = "") -> tuple[np.ndarray, list[bool]]:
+    """Run the encoder on every text (no cache); vectors and per-text truncation flags."""
     from eval.models.encoding import encode, tokenize, warn_truncated
 
     tokens = tokenize(loaded, [prefix + t for t in texts])
@@ -40,7 +51,8 @@ def sentence_embeddings(loaded, texts: Sequence[str], prefix: str = "") -> np.nd
         return list((pooled / pooled.norm(dim=-1, keepdim=True)).numpy())
 
     rows = encode(loaded, tokens.ids, None, mean_pool, desc="embedding")
-    return (np.stack(rows) if rows else np.zeros((0, 1), np.float32)), tokens.truncated
+    cut = set(tokens.cut)
+    return (np.stack(rows) if rows else np.zeros((0, 1), np.float32)), [i in cut for i in range(len(texts))]
 
 
 def calibrate_baseline(loaded, sources: Sequence[str], targets: Sequence[str], prefix: str = "",

@@ -113,6 +113,8 @@
     renderCharts();
     renderBuckets();
     renderExplorer();
+    renderHumanControls();
+    renderHuman();
     renderSystems();
     renderNotes();
     scheduleCompare();
@@ -554,6 +556,73 @@
     box.appendChild(table(`${b} matches more often`, rows.slice().sort((u, v) => u[3] - v[3] || (v[2] - v[1]) - (u[2] - u[1])), "ngrams-b"));
   }
 
+  // ---------- agreement with human judgments ----------
+  const humanBlocks = () => Object.entries(DATA.meta?.testsets || {}).filter(([, b]) => b.testset === T.name);
+  const HUMAN_STATS = ["sys_pearson", "sys_spearman", "sys_kendall_b", "sys_accuracy", "sys_spa", "seg_pearson_none",
+    "seg_pearson_item", "seg_kendall_b_none", "seg_kendall_b_item", "seg_kendall_c_none", "seg_acc_eq_item", "seg_darr"];
+  function renderHumanControls() {
+    const blocks = humanBlocks();
+    const stats = new Set(), metrics = new Set();
+    for (const [, b] of blocks) for (const [m, v] of Object.entries(b.metrics || {})) { metrics.add(m); Object.keys(v).forEach((k) => stats.add(k)); }
+    const order = HUMAN_STATS.filter((k) => stats.has(k)).concat([...stats].filter((k) => !HUMAN_STATS.includes(k)).sort());
+    options($("human-stat"), order.map((k) => [k, k]), true);
+    options($("human-metric"), [...metrics].map((m) => [m, m]), true);
+  }
+  function renderHuman() {
+    const box = clear($("human-body"));
+    const blocks = humanBlocks();
+    if (!blocks.length) { box.appendChild(el("p", { class: "placeholder", text: "No human judgments for this test set (add human: to it in the config)." })); return; }
+    const stat = $("human-stat").value, metric = $("human-metric").value;
+    for (const [key, b] of blocks) {
+      const h = b.human || {};
+      const card = el("div", { class: "human-block" }, el("h3", { text: `${key}: ${h.format || ""} judgments from ${h.path || ""}` }));
+      if (b.error) { card.appendChild(el("p", { class: "warning", text: b.error })); box.appendChild(card); continue; }
+      card.appendChild(el("p", { class: "help", text: `${b.n_systems} systems, ${b.n_rated_segments} rated segments (${b.n_ratings} ratings); ` +
+        `left out: ${["human", "outliers"].map((k) => `${k} ${(b.excluded?.[k] || []).join(", ") || "none"}`).join("; ")}` +
+        (b.negated?.length ? `; negated: ${b.negated.join(", ")}` : "") }));
+      for (const w of b.warnings || []) card.appendChild(el("p", { class: "warning", text: w }));
+      const ranks = b.ranks?.[stat]?.ranks || {};
+      const rows = Object.keys(b.metrics).map((m) => [m, b.metrics[m][stat]]).sort((u, v) => (v[1] ?? -Infinity) - (u[1] ?? -Infinity));
+      card.appendChild(el("table", { class: "human-rank" },
+        el("tr", {}, el("th", { text: "rank" }), el("th", { class: "name", text: "metric" }), el("th", { text: stat }), el("th", { class: "name", text: "note" })),
+        rows.map(([m, v], i) => el("tr", {}, el("td", {}, String(i + 1), ranks[m] ? el("span", { class: "cluster", style: `background:${clusterColor(ranks[m])}`, title: `significance cluster ${ranks[m]}`, text: ranks[m] }) : null),
+          el("td", { class: "name", text: m }), el("td", { text: fmt(v, 3) }), el("td", { class: "name", text: (b.reasons?.[m] || {})[stat] || "" })))));
+      if (metric && b.scatter?.metrics?.[metric]) {
+        const fig = el("figure", {}, el("figcaption", { text: `System level: human score (x) against ${metric} (y)` }));
+        drawHumanScatter(fig, b.scatter.human, b.scatter.metrics[metric], metric);
+        card.appendChild(fig);
+      }
+      box.appendChild(card);
+    }
+  }
+  function drawHumanScatter(box, human, scores, metric) {
+    const names = Object.keys(human).filter((s) => human[s] !== null && scores[s] !== null && scores[s] !== undefined);
+    if (!names.length) { box.appendChild(el("p", { class: "placeholder", text: "No system scores." })); return; }
+    const xs = names.map((s) => human[s]), ys = names.map((s) => scores[s]);
+    const pad = (lo, hi) => { const d = (hi - lo) * 0.08 || 1; return [lo - d, hi + d]; };
+    const [x0, x1] = pad(Math.min(...xs), Math.max(...xs)), [y0, y1] = pad(Math.min(...ys), Math.max(...ys));
+    const w = 480, hgt = 360, m = 46;
+    const x = linear(x0, x1, m, w - 10), y = linear(y0, y1, hgt - m, 10);
+    const svg = svgBox(w, hgt);
+    const digits = (lo, hi) => (hi - lo < 1 ? 3 : hi - lo < 10 ? 2 : 1);
+    for (const t of niceTicks(x0, x1, 5)) {
+      svg.appendChild(sv("line", { x1: x(t), x2: x(t), y1: 10, y2: hgt - m, class: "grid" }));
+      svg.appendChild(sv("text", { x: x(t), y: hgt - m + 14, "text-anchor": "middle", text: fmt(t, digits(x0, x1)) }));
+    }
+    for (const t of niceTicks(y0, y1, 5)) {
+      svg.appendChild(sv("line", { x1: m, x2: w - 10, y1: y(t), y2: y(t), class: "grid" }));
+      svg.appendChild(sv("text", { x: m - 4, y: y(t) + 4, "text-anchor": "end", text: fmt(t, digits(y0, y1)) }));
+    }
+    svg.appendChild(sv("text", { x: w / 2, y: hgt - 8, "text-anchor": "middle", text: "human score" }));
+    svg.appendChild(sv("text", { x: 12, y: hgt / 2, transform: `rotate(-90 12 ${hgt / 2})`, "text-anchor": "middle", text: metric }));
+    const g = sv("g", { class: "human-points" });
+    names.forEach((s, i) => g.appendChild(sv("circle", { cx: x(xs[i]).toFixed(1), cy: y(ys[i]).toFixed(1), r: 4, fill: PALETTE[i % PALETTE.length] },
+      sv("title", { text: `${s}: human ${fmt(xs[i], 3)}, ${metric} ${fmt(ys[i], 3)}` }))));
+    svg.appendChild(g);
+    box.appendChild(svg);
+    box.appendChild(el("div", { class: "legend" }, names.map((s, i) => el("span", { style: `--c:${PALETTE[i % PALETTE.length]}`, text: s }))));
+  }
+
   // ---------- per-system sections ----------
   function renderSystems() {
     const box = clear($("systems-body"));
@@ -629,6 +698,7 @@
     $("ex-prev").addEventListener("click", () => { ex.page -= 1; renderExplorer(); });
     $("ex-next").addEventListener("click", () => { ex.page += 1; renderExplorer(); });
     for (const id of ["cmp-a", "cmp-b", "cmp-metric"]) $(id).addEventListener("change", scheduleCompare);
+    for (const id of ["human-stat", "human-metric"]) $(id).addEventListener("change", renderHuman);
   }
 
   renderHeader();

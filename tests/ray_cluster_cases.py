@@ -1,0 +1,232 @@
+"""Cases on a real two-node Ray cluster; test_execution_ray.py runs this file
+inside a private network namespace (loopback only), not the main collection.
+
+The cluster: ``ray.cluster_utils.Cluster`` with a head and a second node, one
+logical CPU and a small object store each, no dashboard, usage statistics and
+the memory monitor off, a private temp dir and free ports."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import ROOT, WMT22, need
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'mteval[ray]')")
+
+from eval.config import metric_specs  # noqa: E402
+from eval.corpora.files import read_lines  # noqa: E402
+from eval.corpora.model import TestSet  # noqa: E402
+from eval.errors import UserError  # noqa: E402
+from eval.execution import ExecutorSpec  # noqa: E402
+from eval.execution.cluster import RayExecutor  # noqa: E402
+from eval.execution.local import LocalExecutor  # noqa: E402
+from eval.scoring import build_metrics, score_testset  # noqa: E402
+from eval.store import StatsCache, segment_keys  # noqa: E402
+
+PAIR = "de-fr"
+OBJECT_STORE = 80 * 1024**2
+
+
+def _files():
+    txt = need(WMT22 / "txt")
+    refs = [txt / "references" / f"generaltest2022.{PAIR}.ref.A.fr"]
+    hyps = sorted((txt / "system-outputs").glob(f"generaltest2022.{PAIR}.hyp.*.fr"))
+    return refs, hyps
+
+
+def _testset() -> TestSet:
+    refs, hyps = _files()
+    ref = read_lines(refs[0])
+    systems = {p.name.split(".hyp.")[1].removesuffix(".fr"): read_lines(p) for p in hyps}
+    return TestSet("wmt22-de-fr", "de", "fr", [""] * len(ref), {"A": ref}, systems)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    from ray.cluster_utils import Cluster
+
+    tmp = tempfile.mkdtemp(prefix="rt", dir="/tmp")  # short: Ray's socket paths have a length limit
+    os.environ.update(RAY_TMPDIR=tmp, RAY_USAGE_STATS_ENABLED="0", RAY_memory_monitor_refresh_ms="0",
+                      PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'tests'}")  # workers import this checkout's eval
+    # and this module (the failing metrics below)
+    head = dict(num_cpus=1, object_store_memory=OBJECT_STORE, include_dashboard=False)
+    c = Cluster(initialize_head=True, head_node_args=head)
+    c.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)
+    c.wait_for_nodes()
+    ray.init(address=c.address, logging_level="ERROR", log_to_driver=False)
+    yield c
+    ray.shutdown()
+    c.shutdown()
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _metrics():
+    return build_metrics(metric_specs(["bleu", "chrf", "ter"]), "fr")
+
+
+def test_statistics_identical_and_both_nodes_work(cluster):
+    ts = _testset()
+    local = score_testset(ts, _metrics(), None, 1, LocalExecutor())
+    executor = RayExecutor(ExecutorSpec("ray"), chunk_rows=256)
+    remote = score_testset(ts, _metrics(), None, None, executor)
+    assert local.stats.keys() == remote.stats.keys() and len(local.stats) == 3 * len(ts.systems)
+    for key, stats in local.stats.items():
+        assert np.array_equal(stats, remote.stats[key]), key
+    assert len(executor.nodes) == 2, executor.nodes  # both nodes computed chunks
+    rows = sorted({(c[2], c[3]) for c in executor.dispatched})
+    assert rows[0][0] == 0 and rows[-1][1] == len(ts) and all(a[1] == b[0] for a, b in zip(rows, rows[1:]))
+
+
+def test_half_filled_cache_sends_only_the_misses(cluster, tmp_path):
+    """Half the systems cached first; then only segments absent from the cache
+    (systems share some identical outputs, so some of those hit too) reach the cluster."""
+    ts = _testset()
+    names = list(ts.systems)
+    cached, missing = names[: len(names) // 2], names[len(names) // 2:]
+    cache = StatsCache(tmp_path / "stats.sqlite")
+    score_testset(dataclasses.replace(ts, systems={n: ts.systems[n] for n in cached}), _metrics(), cache, 1)
+    executor = RayExecutor(ExecutorSpec("ray"))
+    scored = score_testset(ts, _metrics(), cache, None, executor)
+    expected = 0
+    for label, metric in _metrics().items():
+        signature = metric.signature(1)
+        known = {k for n in cached for k in segment_keys(signature, ts.source, [ts.references["A"]], ts.systems[n])}
+        expected += sum(k not in known for n in missing
+                        for k in segment_keys(signature, ts.source, [ts.references["A"]], ts.systems[n]))
+    assert 0 < expected < 3 * len(missing) * len(ts)
+    assert {c[1] for c in executor.dispatched} == set(missing)
+    assert sum(stop - start for *_, start, stop in executor.dispatched) == expected == scored.computed_segments
+    assert scored.cached_segments == 3 * len(names) * len(ts) - expected
+    local = score_testset(ts, _metrics(), None, 1, LocalExecutor())
+    for key, stats in local.stats.items():
+        assert np.array_equal(stats, scored.stats[key]), key
+    cache.close()
+
+
+def _score_cli(tmp_path: Path, name: str, *extra: str) -> tuple[dict, pd.DataFrame]:
+    refs, hyps = _files()
+    out = tmp_path / name
+    args = [sys.executable, "-m", "eval.cli", "score", "--refs", *map(str, refs), "--hyps", *map(str, hyps),
+            "-l", PAIR, "--cache", "off", "--format", "json", "--confidence", "--paired-bs", "--out", str(out), *extra]
+    proc = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=180,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout), pd.read_parquet(out / "segments.parquet")
+
+
+def test_cli_parity_scores_intervals_p_values(cluster, tmp_path):
+    """``mteval score --executor ray --ray-address``: corpus scores, confidence
+    intervals, p-values and segment scores equal the local run's exactly."""
+    local, local_segments = _score_cli(tmp_path, "local")
+    remote, remote_segments = _score_cli(tmp_path, "ray", "--executor", "ray", "--ray-address", cluster.address)
+    assert remote == local
+    assert any("p_value" in json.dumps(entry) for entry in local["systems"].values())
+    pd.testing.assert_frame_equal(remote_segments, local_segments, check_exact=True)
+
+
+def test_run_config_on_the_cluster(cluster, tmp_path):
+    """``mteval run CONFIG --executor ray --ray-address``: the same segments.parquet."""
+    from test_execution_ray import run_config_file
+
+    frames = []
+    for name, extra in (("local", []), ("ray", ["--executor", "ray", "--ray-address", cluster.address])):
+        (tmp_path / name).mkdir()
+        proc = subprocess.run([sys.executable, "-m", "eval.cli", "run", run_config_file(tmp_path / name), *extra],
+                              cwd=ROOT, capture_output=True, text=True, timeout=180,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+        assert proc.returncode == 0, proc.stderr
+        frames.append(pd.read_parquet(tmp_path / name / "out" / "segments.parquet"))
+    pd.testing.assert_frame_equal(frames[0], frames[1], check_exact=True)
+
+
+class _FailsOnWorker:
+    """A real BLEU whose ``prepare`` fails on a cluster worker only (the driver
+    builds it): raising a user error, or killing its worker process every time."""
+
+    __slots__ = ()
+    how = "raise"
+
+    def prepare(self, sources, refs):
+        if ray.is_initialized() and ray.get_runtime_context().worker.mode == ray.WORKER_MODE:
+            if self.how == "raise":
+                raise UserError("refs.fr:3: a user error found on a worker")
+            os._exit(1)
+        return super().prepare(sources, refs)
+
+
+_BLEU = type(build_metrics(metric_specs(["bleu"]), "fr")["bleu"])
+
+
+class RaisingBleu(_FailsOnWorker, _BLEU):
+    __slots__ = ()
+    how = "raise"
+
+
+class ExitingBleu(_FailsOnWorker, _BLEU):
+    __slots__ = ()
+    how = "exit"
+
+
+def _failing_bleu(cls):
+    """BLEU as the registry builds it, of the failing class (defined at module
+    level so the workers import it by name)."""
+    return {"bleu": cls(trg_lang="fr", engine="auto")}
+
+
+def test_user_error_on_a_worker_reads_as_locally(cluster):
+    with pytest.raises(UserError) as err:
+        score_testset(_testset(), _failing_bleu(RaisingBleu), None, None, RayExecutor(ExecutorSpec("ray")))
+    assert str(err.value) == "refs.fr:3: a user error found on a worker"
+
+
+def test_chunk_lost_for_good_names_it(cluster):
+    """Every attempt kills its worker: after the retries the run stops, naming the chunk
+    (one system and 40 rows, so the retries take seconds, not minutes)."""
+    full = _testset()
+    name = next(iter(full.systems))
+    ts = TestSet(full.name, "de", "fr", full.source[:40], {"A": full.references["A"][:40]},
+                 {name: full.systems[name][:40]})
+    with pytest.raises(UserError) as err:
+        score_testset(ts, _failing_bleu(ExitingBleu), None, None, RayExecutor(ExecutorSpec("ray")))
+    assert str(err.value).startswith(f"wmt22-de-fr: metric bleu, system {name}, chunk rows 1-40: lost on the "
+                                      "Ray cluster after 3 retries")
+    assert "\n" not in str(err.value)
+
+
+def test_worker_node_killed_mid_run_and_replaced(cluster):
+    """The second node dies (no grace) once it has computed chunks; its lost
+    tasks and results run again elsewhere and a replacement node joins: the
+    statistics are the local run's, no row lost or doubled. Runs last: it
+    changes the cluster."""
+    ts = _testset()
+    executor = RayExecutor(ExecutorSpec("ray"), chunk_rows=8)  # many small tasks: the kill lands mid-run
+    worker = next(node for node in cluster.list_all_nodes() if node is not cluster.head_node)
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.update(scored=score_testset(ts, _metrics(), None, None, executor)))
+    thread.start()
+    deadline = time.monotonic() + 60
+    while executor.nodes[worker.node_id] < 3 and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert thread.is_alive(), "the run ended before the node could be killed; use smaller chunks"
+    cluster.remove_node(worker, allow_graceful=False)
+    cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)  # on the main thread, as Ray requires
+    thread.join(timeout=150)
+    assert not thread.is_alive(), "the run did not finish after the node was replaced"
+    scored = outcome["scored"]
+    local = score_testset(ts, _metrics(), None, 1, LocalExecutor())
+    for key, stats in local.stats.items():
+        assert len(scored.stats[key]) == len(ts)
+        assert np.array_equal(stats, scored.stats[key]), key
+    assert executor.nodes[worker.node_id] >= 3

@@ -1,0 +1,81 @@
+"""Bead confidences estimate the probability that a bead is right.
+
+Truth comes from WMT22 news joined into one article per document and
+re-split (the original segments say which sentences belong together) and
+from the Text+Berg gold alignment. The figures are in docs/ALIGNMENT.md.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import WMT22, need
+from eval.align.scoring import parse_beads
+from eval.align.sentalign import align
+from eval.corpora.wmtxml import load_wmt_xml
+from eval.documents import LOW_CONFIDENCE
+from eval.text.segment import sentence_joiner, split_sentences
+
+TEXT_BERG = Path(__file__).resolve().parents[1].parent / "shared/data/align/text+berg"
+
+
+def _article(segments: list[str], lang: str) -> tuple[list[str], list[frozenset[int]]]:
+    """The segments joined and re-split; for each sentence, the segments it overlaps."""
+    text, spans = "", []
+    for k, segment in enumerate(segments):
+        text += sentence_joiner(lang) if k else ""
+        spans.append((len(text), len(text) + len(segment)))
+        text += segment
+    sentences, owners, pos = split_sentences(text, lang), [], 0
+    for sentence in sentences:
+        start = text.index(sentence, pos)
+        pos = start + len(sentence)
+        owners.append(frozenset(k for k, (a, b) in enumerate(spans) if a < pos and b > start))
+    return sentences, owners
+
+
+def _wmt_beads(pair: str) -> list[tuple[float, bool]]:
+    src_lang, tgt_lang = pair.split("-")
+    ts = load_wmt_xml(pair, src_lang, tgt_lang, need(WMT22 / "xml" / f"wmttest2022.{pair}.all.xml"))
+    reference = next(iter(ts.references.values()))
+    found = []
+    for doc in dict.fromkeys(ts.doc_ids):
+        rows = [i for i, d in enumerate(ts.doc_ids) if d == doc]
+        src, src_owner = _article([ts.source[r] for r in rows], src_lang)
+        tgt, tgt_owner = _article([reference[r] for r in rows], tgt_lang)
+        for bead in align(src, tgt):
+            right = bool(bead.src and bead.tgt) and (frozenset().union(*(src_owner[i] for i in bead.src))
+                                                     == frozenset().union(*(tgt_owner[j] for j in bead.tgt)))
+            found.append((bead.confidence, right))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pair", ["ru-en", "en-zh"])
+def test_news_articles_flag_few_rows_and_mostly_wrong_ones(pair):
+    beads = _wmt_beads(pair)
+    flagged = [right for confidence, right in beads if confidence < LOW_CONFIDENCE]
+    wrong = sum(not right for _, right in beads)
+    assert len(flagged) <= 2 * wrong  # ru-en: 0 flagged, 0 wrong; en-zh: 6 flagged, 14 wrong
+    assert sum(not right for right in flagged) >= len(flagged) / 2
+    # calibrated on average: mean confidence within 0.05 of the fraction right
+    assert abs(np.mean([c for c, _ in beads]) - np.mean([r for _, r in beads])) < 0.05
+
+
+def test_text_berg_confidence_tracks_the_fraction_right():
+    need(TEXT_BERG)
+    confidence, right = [], []
+    for gold_file in sorted((TEXT_BERG / "gold").iterdir()):
+        src = (TEXT_BERG / "de" / gold_file.name).read_text(encoding="utf-8").splitlines()
+        tgt = (TEXT_BERG / "fr" / gold_file.name).read_text(encoding="utf-8").splitlines()
+        gold = set(parse_beads(gold_file.read_text(encoding="utf-8").splitlines()))
+        for bead in align(src, tgt):
+            confidence.append(bead.confidence)
+            right.append((bead.src, bead.tgt) in gold)
+    confidence, right = np.array(confidence), np.array(right)
+    # 901 beads, 86.5% right; the flagged ones are mostly wrong, the surest ones mostly right
+    assert abs(confidence.mean() - right.mean()) < 0.03
+    assert right[confidence < LOW_CONFIDENCE].mean() < 0.5
+    assert right[confidence >= 0.95].mean() > 0.93
