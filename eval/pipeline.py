@@ -38,7 +38,7 @@ def evaluate(
     executor=None,
 ) -> None:
     """Score one test set into ``run``; ``metrics`` are names or MetricSpecs."""
-    built = build_metrics(metric_specs(metrics), testset.tgt_lang, engine)
+    built = build_metrics(metric_specs(metrics), testset.tgt_lang, engine, testset.src_lang)
     scored = score_testset(testset, built, cache, jobs, executor)
     run.add(scored)
     if significance is not None:

@@ -61,6 +61,7 @@ class Run:
         testsets = {}
         for scored in self.scored:
             ts = scored.testset
+            long_inputs = scored.long_input_counts()
             testsets[ts.name] = {
                 "langs": ts.langs,
                 "n_segments": len(ts),
@@ -73,6 +74,7 @@ class Run:
                 "segments_cached": scored.cached_segments,
                 "systems": self.entries[ts.name],
                 **ts.notes,
+                **({"long_inputs": long_inputs} if long_inputs else {}),
             }
         out = {
             "name": self.name,

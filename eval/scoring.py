@@ -39,6 +39,21 @@ class ScoredTestSet:
     def segment_score(self, label: str, system: str) -> np.ndarray:
         return self.metrics[label].segment_scores(self.stats[label, system])
 
+    def long_input_counts(self) -> dict[str, Any]:
+        """Per model metric: its long-input mode and, per system, how many segments
+        were scored in pieces and how many still had an input cut at the model limit
+        (statistics columns, so cached runs report them too; eval/longinputs)."""
+        out: dict[str, Any] = {}
+        for label, metric in self.metrics.items():
+            counted = getattr(metric, "counted_stats", ())
+            if not counted:
+                continue
+            columns = [metric.stat_names.index(name) for name in counted]
+            out[label] = {"mode": metric.mode, "systems": {
+                system: {name: int(round(self.stats[label, system][:, c].sum())) for name, c in zip(counted, columns)}
+                for system in self.testset.systems}}
+        return out
+
     def system_table(self) -> pd.DataFrame:
         """One row per (testset, system, metric)."""
         import pandas as pd
@@ -94,7 +109,7 @@ def metric_label(spec: MetricSpec, specs: list[MetricSpec]) -> str:
     return spec.name
 
 
-def build_metrics(specs: list[MetricSpec], tgt_lang: str, engine: str = "auto") -> dict[str, Metric]:
+def build_metrics(specs: list[MetricSpec], tgt_lang: str, engine: str = "auto", src_lang: str = "") -> dict[str, Metric]:
     from .errors import UserError
 
     metrics: dict[str, Metric] = {}
@@ -103,7 +118,8 @@ def build_metrics(specs: list[MetricSpec], tgt_lang: str, engine: str = "auto") 
         if label in metrics:
             raise UserError(f"metric {label!r} is asked for twice")
         options = {k: v for k, v in spec.options.items() if k != "label"}
-        metrics[label] = build_metric(spec.name, trg_lang=tgt_lang, engine=options.pop("engine", engine), **options)
+        metrics[label] = build_metric(spec.name, trg_lang=tgt_lang, engine=options.pop("engine", engine),
+                                      src_lang=src_lang, **options)
     return metrics
 
 

@@ -59,5 +59,10 @@ def typed_options(metric: str, types: dict[str, Kind], options: dict[str, Any]) 
 
 
 def parse_metric_options(name: str, options: dict[str, Any]) -> dict[str, Any]:
-    """A registry metric's options, ``label`` and ``engine`` included, typed."""
-    return typed_options(name, {**metric_class(name).option_types, **COMMON}, options)
+    """A registry metric's options, ``label`` and ``engine`` included, typed; a model
+    metric with a token limit also takes ``long_inputs`` (eval/longinputs)."""
+    from ..longinputs.metric import MODES, takes_part
+
+    cls = metric_class(name)
+    extra = {"long_inputs": Choice(MODES)} if takes_part(cls) else {}
+    return typed_options(name, {**cls.option_types, **COMMON, **extra}, options)

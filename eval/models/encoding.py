@@ -40,6 +40,13 @@ def tokenize(loaded: LoadedModel, texts: Sequence[str]) -> Tokenized:
     return Tokenized(ids, len(long), tuple(long))
 
 
+def token_counts(tokenizer, texts: Sequence[str]) -> list[int]:
+    """Tokens per text with special tokens and nothing cut: what decides truncation."""
+    if not texts:
+        return []
+    return [len(row) for row in tokenizer(list(texts), add_special_tokens=True, truncation=False)["input_ids"]]
+
+
 def warn_truncated(what: str, count: int, limit: int, _seen: set = set()) -> None:
     """One warning per kind of input per process; the count is kept by the caller."""
     if count and what not in _seen:

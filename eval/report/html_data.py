@@ -18,7 +18,7 @@ from ..errors import UserError
 from .names import safe_name
 
 # results.json keys other workers add (run level or test-set level), shown as notes.
-NOTE_KEYS = ("repairs", "alignment", "reference_alignment", "notes")
+NOTE_KEYS = ("repairs", "alignment", "reference_alignment", "long_inputs", "notes")
 FLAG_PREFIX = "flag:"  # boolean segments.parquet columns, e.g. "flag:off-target"
 SPANS_PREFIX = "spans:"  # JSON error-span lists per segment, e.g. "spans:comet" (xCOMET)
 

@@ -24,8 +24,12 @@ def neural_metric_names() -> list[str]:
     return list(NEURAL_CLASSES)
 
 
-def build_neural_metric(name: str, **options: Any) -> Metric:
-    """A configured neural metric by registry name (options include ``model``)."""
+def build_neural_metric(name: str, src_lang: str = "", **options: Any) -> Metric:
+    """A configured neural metric by registry name (options include ``model``).
+
+    Metrics with a token limit come wrapped with the long-input strategy
+    (option ``long_inputs``, eval/longinputs); ``src_lang`` is for splitting
+    the source into sentences there."""
     key = name.lower()
     if key not in NEURAL_CLASSES:
         raise UserError(f"unknown neural metric {name!r} (known: {', '.join(NEURAL_CLASSES)})")
@@ -34,4 +38,10 @@ def build_neural_metric(name: str, **options: Any) -> Metric:
 
         require_transformers(f"metric {key}")
     module, cls = NEURAL_CLASSES[key]
-    return getattr(import_module(module), cls)(**options)
+    cls = getattr(import_module(module), cls)
+    from eval.longinputs.metric import LongInputMetric, parse_mode, takes_part
+
+    if not takes_part(cls):
+        return cls(**options)
+    mode = parse_mode(key, options.pop("long_inputs", None))
+    return LongInputMetric(cls(**options), mode, src_lang, options.get("trg_lang", ""))

@@ -76,7 +76,7 @@ class BERTScore(EncoderMetric):
     def _vectors(self, texts: Sequence[str], what: str) -> tuple[list[list[int]], list]:
         from eval.models.encoding import encode, tokenize, warn_truncated
 
-        tokens = tokenize(self.loaded, [t.strip() for t in texts])
+        tokens = tokenize(self.loaded, [self.model_text(t) for t in texts])
         self.counts["truncated"] += tokens.truncated
         warn_truncated(what, tokens.truncated, self.loaded.max_length)
 
@@ -86,6 +86,9 @@ class BERTScore(EncoderMetric):
             return [unit[row, :n] for row, n in enumerate(lengths)]
 
         return tokens.ids, encode(self.loaded, tokens.ids, self.layer, normalised, desc=f"bertscore {what}")
+
+    def model_text(self, text: str) -> str:
+        return text.strip()
 
     def _weights(self, ids: list[int], idf: dict[int, float] | None, n_docs: int):
         import torch

@@ -136,6 +136,21 @@ class _CometBase(MeanScoreMetric):
             seq = seq[:self.max_positions]
         return seq
 
+    # -- long inputs (eval/longinputs) ----------------------------------
+    @property
+    def joins_inputs(self) -> bool:
+        return self.bundle[0].family == "unified_metric"
+
+    @property
+    def token_limit(self) -> int:
+        """The joined input's limit for unified models, else each text's (as ``_tokenize``)."""
+        return self.max_positions if self.joins_inputs else self.max_positions - 2
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        from eval.models.encoding import token_counts
+
+        return token_counts(self.bundle[2], texts)
+
     # -- model runs ----------------------------------------------------
     def _batched(self, ids: list[list[int]], run) -> list:
         import torch

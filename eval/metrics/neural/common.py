@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from importlib import metadata
+from typing import Sequence
 
 from eval.metrics.base import MeanScoreMetric
 
@@ -31,3 +32,19 @@ class EncoderMetric(MeanScoreMetric):
         from eval.models.loading import load_encoder
 
         return load_encoder(self.options.get("model"), self.options.get("device"))
+
+    # -- long inputs (eval/longinputs): each text is encoded on its own ----
+    joins_inputs = False
+
+    @property
+    def token_limit(self) -> int:
+        return self.loaded.max_length
+
+    def model_text(self, text: str) -> str:
+        """The text as the metric hands it to the tokenizer."""
+        return text
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        from eval.models.encoding import token_counts
+
+        return token_counts(self.loaded.tokenizer, [self.model_text(t) for t in texts])

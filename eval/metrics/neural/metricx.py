@@ -162,6 +162,20 @@ class MetricX(MeanScoreMetric):
             per_ref.append(self._predict(self.fit_to_limit(self._tokenize(texts))))
         return self.stats_from_scores(np.mean(per_ref, axis=0) if hypotheses else np.zeros(0))
 
+    # -- long inputs (eval/longinputs): source, candidate, reference are one input --
+    joins_inputs = True
+
+    @property
+    def token_limit(self) -> int:
+        """``max_input_length`` in the wrapper's terms: it sums the texts' own counts
+        (one end-of-sequence token each), while the input adds the prompt's words."""
+        texts = 3 if self.with_reference else 2
+        prompt = len(self._tokenize([metricx_input("", "", "" if self.with_reference else None)])[0])
+        return self.max_length - prompt + texts
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(row) for row in self._tokenize(list(texts))]
+
     # -- tokens --------------------------------------------------------
     def _tokenize(self, texts: list[str]) -> list[list[int]]:
         """Token ids as MetricX's tokenizer call makes them (end-of-sequence token included)."""
@@ -171,8 +185,8 @@ class MetricX(MeanScoreMetric):
     def fit_to_limit(self, ids: list[list[int]]) -> list[list[int]]:
         """What MetricX's predict.py feeds the model: the input cut to ``max_input_length``
         with its end-of-sequence token, then that last token dropped. Inputs that
-        needed cutting are counted and warned about. (The long-input rule, which
-        splits instead of cutting, replaces this step.)"""
+        needed cutting are counted and warned about. Under ``long_inputs=split``
+        (eval/longinputs) a long segment's score then comes from its pieces."""
         from eval.models.encoding import warn_truncated
 
         long = sum(len(row) > self.max_length for row in ids)

@@ -99,6 +99,9 @@ class CrossLingualSimilarity(EncoderMetric):
             value = E5_UNRELATED_COSINE
         return value
 
+    def model_text(self, text: str) -> str:
+        return self.prefix + text
+
     def signature(self, n_refs: int) -> str:
         r = self.resolved
         return (f"xsim|{model_signature(r.model_id, r.weights_hash)}|prefix:{self.prefix!r}"

@@ -681,6 +681,7 @@
     box.appendChild(noteOrPlaceholder("Text repairs", "repairs", "No text repairs recorded by this run (results.json has no 'repairs')."));
     box.appendChild(noteOrPlaceholder("Alignment quality", "alignment", "No alignment recorded by this run (results.json has no 'alignment')."));
     if ((T.extra || {}).reference_alignment) box.appendChild(noteOrPlaceholder("References given as documents: alignment to the source", "reference_alignment", ""));
+    if ((T.extra || {}).long_inputs) box.appendChild(noteOrPlaceholder("Long inputs of model metrics: segments scored in pieces (split) and segments cut at the model limit (truncated), per system", "long_inputs", ""));
     if ((T.extra || {}).notes || (DATA.notes || {}).notes) box.appendChild(noteOrPlaceholder("Other notes", "notes", ""));
     box.appendChild(jsonBlock("Run configuration", DATA.config, "note-config"));
     box.appendChild(jsonBlock("Test set provenance and cache", T.extra || {}, "note-testset"));
