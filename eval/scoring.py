@@ -15,7 +15,7 @@ from .metrics import build_metric
 from .metrics.base import Metric
 from .progress import progress
 from .store import StatsCache, matrix_key, segment_keys
-from .workers import WorkerPool
+from .execution.workers import WorkerPool
 
 if TYPE_CHECKING:  # pandas loads only when tables are asked for
     import pandas as pd
@@ -204,7 +204,7 @@ Computed = tuple[np.ndarray, list[str] | None]  # statistics, payloads
 
 def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], Computed]:
     """Whole systems: references prepared once per metric, then parallel-safe
-    tasks in forked workers (eval/workers.py) and the rest in this process."""
+    tasks in forked workers (eval/execution/workers.py) and the rest in this process."""
     parallel = [t for t in tasks if metrics[t[0]].parallel_safe]
     serial = [t for t in tasks if t not in parallel]
     needed = {label for label, _ in tasks}

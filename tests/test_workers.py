@@ -1,4 +1,4 @@
-"""The worker pool (eval/workers.py): answers, errors, and no process outliving
+"""The worker pool (eval/execution/workers.py): answers, errors, and no process outliving
 the run, with real processes and real signals (fast; tests/test_interrupts.py
 does the same on whole runs)."""
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 
 from conftest import ROOT
 from eval.errors import UserError
-from eval.workers import WorkerDied, WorkerPool
+from eval.execution.workers import WorkerDied, WorkerPool
 
 
 def _alive(pid: int) -> bool:

@@ -1,4 +1,4 @@
-"""Today's behaviour: forked worker processes on this machine (eval.scoring, eval.workers)."""
+"""Today's behaviour: forked worker processes on this machine (eval.scoring, eval.execution.workers)."""
 from __future__ import annotations
 
 

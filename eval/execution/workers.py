@@ -24,7 +24,7 @@ from multiprocessing import get_context
 from multiprocessing.connection import Connection, wait
 from typing import Callable, Generic, Iterator, Sequence, TypeVar
 
-from .errors import UserError
+from ..errors import UserError
 
 T = TypeVar("T")
 R = TypeVar("R")
