@@ -36,6 +36,8 @@ def _gone_within(pids: list[int], seconds: float) -> bool:
 
 
 def _children() -> list[int]:
+    """Live children of this process that a pool in this test started: the
+    session may hold children of its own (a browser, a cluster), made before."""
     me = os.getpid()
     kids = []
     for entry in filter(str.isdigit, os.listdir("/proc")):
@@ -45,7 +47,19 @@ def _children() -> list[int]:
                     kids.append(int(entry))
         except (FileNotFoundError, ProcessLookupError):
             pass
-    return kids
+    return [pid for pid in kids if pid not in _BEFORE]
+
+
+_BEFORE: set[int] = set()
+
+
+@pytest.fixture(autouse=True)
+def _children_before():
+    """Children alive before each test are not the pool's."""
+    _BEFORE.clear()
+    _BEFORE.update(_children())
+    yield
+    _BEFORE.clear()
 
 
 def test_every_task_answered_and_workers_reaped():
@@ -89,7 +103,7 @@ def test_a_worker_killed_from_outside_is_one_line_error():
 
 PARENT = """
 import os, sys, time
-from eval import workers
+from eval.execution import workers
 if sys.argv[1] == "watchdog-only":
     workers._arm_death_signal = lambda: None   # leave the portable fallback alone
 with workers.WorkerPool(lambda n: time.sleep(60), range(3), 3) as pool:
