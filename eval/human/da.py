@@ -35,9 +35,6 @@ def read_da_segments(path: str | Path, score: str = "z") -> Judgments:
             continue
         expect_fields(fields, max(header.values()) + 1, path, line, "SYS SID RAW.SCR Z.SCR N")
         system, sid = fields[header["system"]], seg_id(fields[header["segment id"]], path, line)
-        if (system, sid) in out.lines:
-            raise UserError(f"{path}:{line}: second score for system {system!r} segment {sid} "
-                            f"(first on line {out.lines[(system, sid)]})")
         value = number(fields[header["score"]], path, line, column.upper(), missing_ok=True)
         raw = number(fields[header["raw"]], path, line, "RAW.SCR", missing_ok=True)
         out.add(system, sid, value, line)

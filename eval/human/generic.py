@@ -14,13 +14,6 @@ from .reading import file_text, number, rows, seg_id
 FIELDS = ("system", "seg_id", "score")
 
 
-def _add(out: Judgments, system: str, sid: int, value: float, path, line: int) -> None:
-    if (system, sid) in out.lines:
-        raise UserError(f"{path}:{line}: second score for system {system!r} segment {sid} "
-                        f"(first on line {out.lines[(system, sid)]})")
-    out.add(system, sid, value, line)
-
-
 def read_tsv(path: str | Path, fmt: str = "tsv") -> Judgments:
     out = Judgments(str(path), fmt)
     first = True
@@ -31,7 +24,7 @@ def read_tsv(path: str | Path, fmt: str = "tsv") -> Judgments:
         first = False
         if len(fields) != 3:
             raise UserError(f"{path}:{line}: expected 3 tab-separated fields (system, seg_id, score), found {len(fields)}")
-        _add(out, fields[0].strip(), seg_id(fields[1], path, line), number(fields[2], path, line, "score", True), path, line)
+        out.add(fields[0].strip(), seg_id(fields[1], path, line), number(fields[2], path, line, "score", True), line)
     return out
 
 
@@ -52,5 +45,5 @@ def read_jsonl(path: str | Path, fmt: str = "jsonl") -> Judgments:
         value = math.nan if score is None else float(score)
         if math.isinf(value):
             raise UserError(f"{path}:{line}: score {score!r} is not a finite number")
-        _add(out, str(row["system"]), seg_id(str(row["seg_id"]), path, line), value, path, line)
+        out.add(str(row["system"]), seg_id(str(row["seg_id"]), path, line), value, line)
     return out

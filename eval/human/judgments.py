@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from ..errors import UserError
+
 
 @dataclass
 class Judgments:
@@ -24,6 +26,11 @@ class Judgments:
     raw: dict[str, dict[int, float]] | None = None  # DA: unstandardised scores (WMT20's DARR thresholds them)
 
     def add(self, system: str, seg_id: int, score: float, line: int) -> None:
+        """A segment's score read on ``line`` (NaN: not rated); a second score
+        for the same system and segment is an error naming both lines."""
+        if (system, seg_id) in self.lines:
+            raise UserError(f"{self.path}:{line}: second score for system {system!r} segment {seg_id} "
+                            f"(first on line {self.lines[(system, seg_id)]})")
         if not math.isnan(score):
             self.seg.setdefault(system, {})[seg_id] = score
             self.lines[(system, seg_id)] = line

@@ -31,9 +31,6 @@ def read_mqm_averages(path: str | Path) -> Judgments:
             continue
         expect_fields(fields, max(header.values()) + 1, path, line, "system mqm_avg_score seg_id")
         system, sid = fields[header["system"]], seg_id(fields[header["segment id"]], path, line)
-        if (system, sid) in out.lines:
-            raise UserError(f"{path}:{line}: second score for system {system!r} segment {sid} "
-                            f"(first on line {out.lines[(system, sid)]})")
         out.add(system, sid, number(fields[header["score"]], path, line, "MQM score", missing_ok=True), line)
     if header is None:
         raise UserError(f"{path}: no header line")
