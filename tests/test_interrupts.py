@@ -97,6 +97,15 @@ def _wait_for_workers(proc: subprocess.Popen, limit_s: float = 120) -> None:
         time.sleep(0.02)
 
 
+def _left_after(pgid: int, seconds: float) -> list[int]:
+    """Members of the run's group still alive after ``seconds``: a process that
+    was killed needs a moment to exit, so one look right away could see it."""
+    end = time.monotonic() + seconds
+    while (left := _group(pgid)) and time.monotonic() < end:
+        time.sleep(0.02)
+    return left
+
+
 def _kill_group(pgid: int) -> None:
     try:
         os.killpg(pgid, signal.SIGKILL)
@@ -155,10 +164,11 @@ def _trial(folder: Path, kind: str, at_pool: bool, delay: float, complete_scores
             where = "main process still running" if proc.poll() is None else "pipes held open by survivors"
             raise AssertionError(f"{kind} +{delay:.2f}s: no end within {bound}s ({where}: {_group(proc.pid)})")
         took = time.monotonic() - signalled
+        left = _left_after(proc.pid, KILL_BOUND_S)
     finally:
         _kill_group(proc.pid)
     context = f"{kind} {'at the pool' if at_pool else 'from the start'} +{delay:.2f}s: exit {proc.returncode}, {took:.2f}s"
-    assert _group(proc.pid) == [], context  # nothing of the run is left
+    assert left == [], f"{context}: still running {KILL_BOUND_S}s after the pipes ended: {left}"
     assert "Traceback" not in err and "Exception ignored" not in err, f"{context}\n{err}"
     if outcome == "finished first":
         assert proc.returncode == 0, f"{context}\n{err}"
