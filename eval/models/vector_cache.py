@@ -39,10 +39,16 @@ def default_vector_cache_path() -> Path | None:
     return default_cache_dir() / "sentence-vectors.sqlite"
 
 
+def encoder_identity(model_id: str, weights_hash: str, prefix: str, pooling: str = POOLING) -> str:
+    """What names an encoder's vectors before it is loaded (its token limit is
+    known only after loading; ``SentenceVectorCache.namespace_of`` remembers it)."""
+    return f"{model_id}|{weights_hash}|prefix:{prefix!r}|pool:{pooling}"
+
+
 def model_namespace(loaded, prefix: str, pooling: str = POOLING) -> str:
     """Everything about the encoder that changes a sentence's vector."""
     r = loaded.resolved
-    return f"{r.model_id}|{r.weights_hash}|prefix:{prefix!r}|pool:{pooling}|max:{loaded.max_length}"
+    return f"{encoder_identity(r.model_id, r.weights_hash, prefix, pooling)}|max:{loaded.max_length}"
 
 
 def text_keys(namespace: str, texts: Sequence[str]) -> list[bytes]:
@@ -70,7 +76,9 @@ class SentenceVectorCache:
         if self._conn is None:
             assert self.path is not None
             with self._errors():
-                conn = open_cache_db(self.path, ["vectors (key BLOB PRIMARY KEY, truncated INTEGER NOT NULL, value BLOB NOT NULL)"])
+                conn = open_cache_db(self.path, [
+                    "vectors (key BLOB PRIMARY KEY, truncated INTEGER NOT NULL, value BLOB NOT NULL)",
+                    "namespaces (identity TEXT PRIMARY KEY, namespace TEXT NOT NULL)"])
             self._conn = conn
         return self._conn
 
@@ -96,6 +104,32 @@ class SentenceVectorCache:
         with self._errors(), db:
             db.executemany("INSERT OR IGNORE INTO vectors (key, truncated, value) VALUES (?, ?, ?)",
                            [(k, int(t), np.ascontiguousarray(v, dtype=np.float32).tobytes()) for k, v, t in rows])
+
+    def namespace_of(self, identity: str) -> str | None:
+        """The full namespace last stored for an encoder identity, so a warm run
+        can read its vectors without loading the encoder; None if never seen."""
+        if self.path is None:
+            return None
+        db = self._db()
+        with self._errors():
+            row = db.execute("SELECT namespace FROM namespaces WHERE identity = ?", (identity,)).fetchone()
+        return row[0] if row else None
+
+    def remember_namespace(self, identity: str, namespace: str) -> None:
+        if self.path is None:
+            return
+        db = self._db()
+        with self._errors(), db:
+            db.execute("INSERT OR REPLACE INTO namespaces (identity, namespace) VALUES (?, ?)", (identity, namespace))
+
+    def all_cached(self, namespace: str, texts: Sequence[str]) -> np.ndarray | None:
+        """The vectors of ``texts`` when every one is cached, else None."""
+        keys = text_keys(namespace, texts)
+        found = self.get_many(keys)
+        if len(found) < len(set(keys)):
+            return None
+        EmbeddingCounter.from_cache += len(found)
+        return np.stack([found[k][0] for k in keys]) if keys else np.zeros((0, 1), np.float32)
 
     def close(self) -> None:
         if self._conn is not None:
