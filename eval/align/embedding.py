@@ -32,6 +32,10 @@ def _identify(name: str | None) -> tuple[str, str]:
     return resolved.model_id, resolved.weights_hash
 
 
+def _no_stack(model: str, exc: ImportError) -> UserError:
+    return UserError(f"--model {model}: the embedding model stack is not available ({exc}); {_WAY_OUT}")
+
+
 class CachedEncoder:
     """``embed(sentences) -> L2-normalised float64 vectors`` for ``--model default|PATH|HUB_ID``."""
 
@@ -43,6 +47,8 @@ class CachedEncoder:
         self.name = None if model == "default" else model
         try:
             model_id, weights_hash = _identify(self.name)
+        except ImportError as exc:
+            raise _no_stack(model, exc) from exc
         except UserError as exc:
             raise UserError(f"--model {model}: {exc}; {_WAY_OUT}") from exc
         self.prefix = E5_PREFIX if model_id == E5_NAME else ""
@@ -58,8 +64,7 @@ class CachedEncoder:
 
                 loaded = load_encoder(self.name, self.device)
             except ImportError as exc:
-                raise UserError(f"--model {self.model}: the embedding model stack is not available ({exc}); "
-                                f"{_WAY_OUT}") from exc
+                raise _no_stack(self.model, exc) from exc
             except UserError as exc:
                 raise UserError(f"--model {self.model}: {exc}; {_WAY_OUT}") from exc
             shared_cache().remember_namespace(self.identity, model_namespace(loaded, self.prefix))

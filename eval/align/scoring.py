@@ -101,3 +101,25 @@ def accuracy(gold_docs: Sequence[Sequence[Pair]], test_docs: Sequence[Sequence[P
     ps, pl = (p_strict / p_count, p_lax / p_count) if p_count else (0.0, 0.0)
     rs, rl = (r_strict / r_count, r_lax / r_count) if r_count else (0.0, 0.0)
     return AlignmentAccuracy(ps, rs, _f1(ps, rs), pl, rl, _f1(pl, rl))
+
+
+def score_alignment(gold_docs: Sequence[Sequence[Pair]], test_docs: Sequence[Sequence[Pair]],
+                    sizes: Sequence[tuple[int, int]], names: Sequence[str] | None = None) -> AlignmentAccuracy:
+    """``accuracy`` for documents of known sentence counts ``(source, target)``:
+    beads that cannot belong to their document (a gold file for another
+    document, an alignment of other sentence splits) would be scored as
+    plain errors; here they are one ``UserError`` line naming the document
+    and the bead."""
+    from eval.errors import UserError
+
+    if not len(gold_docs) == len(test_docs) == len(sizes):
+        raise UserError(f"score_alignment: {len(gold_docs)} gold documents, {len(test_docs)} aligned, "
+                        f"{len(sizes)} sizes; give one of each per document")
+    names = list(names) if names is not None else [f"document {k + 1}" for k in range(len(sizes))]
+    for name, gold, test, (n_src, n_tgt) in zip(names, gold_docs, test_docs, sizes):
+        for label, beads in (("gold", gold), ("aligned", test)):
+            try:
+                check_bead_counts(beads, n_src, n_tgt, f"{name} ({label})")
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+    return accuracy(gold_docs, test_docs)
