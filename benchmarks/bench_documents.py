@@ -44,6 +44,14 @@ def read_xml(path: Path):
     return source, doc_ids, reference, systems
 
 
+def reference_alignment(testset: dict) -> dict:
+    """How the reference article was aligned to the source (results.json notes)."""
+    notes = testset["reference_alignment"]
+    summary = notes["ref:A"]
+    return {"rows": notes["rows"]["rows"], "merged": notes["rows"]["merged_rows"], "beads": summary["beads"],
+            "flagged": summary["low_confidence_beads"], "confidence": summary["mean_confidence"]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--models", nargs="+", default=["none", "default"])
@@ -75,19 +83,24 @@ def main() -> None:
             for state in ("cold", "warm"):
                 out = tmp / f"out-{model}-{state}"
                 measurement, _ = timed([sys.executable, "-m", "eval.cli", "run", config, "--out", out], env)
-                result = json.loads((out / "results.json").read_text())["testsets"]["t"]["systems"]
+                load = os.getloadavg()[0]
+                testset = json.loads((out / "results.json").read_text())["testsets"]["t"]
+                result = testset["systems"]
                 worst = max(max(abs(result[n]["bleu"]["score"] - b), abs(result[n]["chrf"]["score"] - c))
                             for n, (b, c) in line_aligned.items())
-                rows.append((model, state, measurement, worst, result))
+                rows.append((model, state, measurement, worst, result, load, reference_alignment(testset)))
     print(f"WMT22 ru-en, {len(set(doc_ids))} documents, {len(source)} segments, {len(systems)} systems, all as articles\n")
-    print("| align_model | run | wall (s) | peak memory (MiB) | max \\|Δ\\| BLEU/chrF vs line-aligned |")
-    print("|---|---|---|---|---|")
-    for model, state, m, worst, _ in rows:
-        print(f"| {model} | {state} | {m['wall_s']:.1f} | {m['peak_mb']:.0f} | {worst:.2f} |")
+    print("| align_model | run | wall (s) | CPU (s) | load average | peak memory (MiB) | max \\|Δ\\| BLEU/chrF vs line-aligned"
+          " | rows (merged) | reference beads flagged | mean reference confidence |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for model, state, m, worst, _, load, ref in rows:
+        print(f"| {model} | {state} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | {load:.1f} | {m['peak_mb']:.0f} | {worst:.2f}"
+              f" | {ref['rows']} ({ref['merged']}) | {ref['flagged']} of {ref['beads']} | {ref['confidence']:.3f} |")
     print("\n| system | line-aligned BLEU / chrF | " + " | ".join(f"{m} {s}" for m, s, *_ in rows if s == "cold") + " |")
     print("|---|---|" + "---|" * sum(s == "cold" for _, s, *_ in rows))
     for name, (b, c) in line_aligned.items():
-        cells = [f"{r[name]['bleu']['score']:.2f} / {r[name]['chrf']['score']:.2f}" for _, s, _, _, r in rows if s == "cold"]
+        cells = [f"{r[name]['bleu']['score']:.2f} / {r[name]['chrf']['score']:.2f}" for _, s, _, _, r, *_ in rows
+                 if s == "cold"]
         print(f"| {name} | {b:.2f} / {c:.2f} | " + " | ".join(cells) + " |")
 
 

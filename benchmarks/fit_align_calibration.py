@@ -160,6 +160,8 @@ def fit_mode(mode: str) -> None:
         from eval.align.embedding import make_embedder
 
         embed = make_embedder(mode)
+        # every sentence at once (long batches; each document then reads the cache)
+        embed(list(dict.fromkeys(s for name in SETS for src, tgt, _ in documents(name) for s in (*src, *tgt))))
     started = time.perf_counter()
     data = {name: beads_of(name, embed) for name in SETS}
     elapsed = time.perf_counter() - started
@@ -172,8 +174,12 @@ def fit_mode(mode: str) -> None:
         loso[name] = fit(np.concatenate([data[k][0] for k in rest]), np.concatenate([data[k][1] for k in rest]))
     key = "with_embeddings" if embed is not None else "model_free"
     print(f"## align_model: {mode} ({len(y):,} beads, aligned in {elapsed:.0f} s)\n")
-    print(f"current {key}: {tuple(CALIBRATION[embed is not None])}")
+    current = np.array(CALIBRATION[embed is not None])
+    print(f"current {key}: {tuple(current)}")
     print(f"fitted  {key}: ({', '.join(f'{v:.3f}' for v in w)})\n")
+    print("With the current coefficients:\n")
+    print("\n".join(per_set_table(data, current, loso)) + "\n")
+    print("Fitted:\n")
     print("\n".join(per_set_table(data, w, loso)) + "\n")
     print("\n".join(reliability_table(data, w)) + "\n")
 
@@ -183,6 +189,7 @@ def main() -> None:
     parser.add_argument("--modes", nargs="+", default=["none", "default"], help="align_model values to fit")
     args = parser.parse_args()
     os.environ.setdefault("MTEVAL_VECTOR_CACHE", "/tmp/alignp-vectors.sqlite")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # the machine is shared; spinning threads only slow it
     for path in (WMT22_XML, ALIGN / "text+berg", ALIGN / "aligner-eval"):
         if not path.exists():
             sys.exit(f"{path} is absent: this script needs ../shared/data")
