@@ -27,7 +27,8 @@ Each bead carries its cost and a confidence: an estimate of the probability
 that the bead is right, a logistic function of the bead's shape (1-1; 1-2 or
 2-1; larger; insertion or deletion) and of its cost beyond the prior,
 fitted on beads whose truth is known (WMT22 ru-en and en-zh articles re-split,
-and the four gold corpora; docs/ALIGNMENT.md has the reliability tables).
+and the four gold corpora; docs/ALIGNMENT.md has the reliability tables), once
+model-free and once with the e5 embeddings (CALIBRATION).
 """
 from __future__ import annotations
 
