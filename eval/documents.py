@@ -140,9 +140,11 @@ def align_documents(ts: TestSet, documents: dict[str | None, str], embed: Embed 
     bead: the source rows, the document's sentences, and the record the
     reports show (the document's text under ``target``)."""
     beads = []
-    for key, text in documents.items():
+    split = {key: split_sentences(text, ts.tgt_lang) for key, text in documents.items()}
+    if embed is not None:  # every sentence in one call (long batches); each document then reads the cache
+        embed(list(dict.fromkeys([*ts.source, *(s for sentences in split.values() for s in sentences)])))
+    for key, sentences in split.items():
         rows = doc_rows(ts, key)
-        sentences = split_sentences(text, ts.tgt_lang)
         for bead in align([ts.source[r] for r in rows], sentences, embed):
             src_rows = [rows[s] for s in bead.src]
             tgt_sentences = [sentences[t] for t in bead.tgt]

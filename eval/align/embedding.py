@@ -54,6 +54,7 @@ class CachedEncoder:
         self.prefix = E5_PREFIX if model_id == E5_NAME else ""
         self.identity = encoder_identity(model_id, weights_hash, self.prefix)
         self._loaded = None
+        self._memo: dict[str, np.ndarray] = {}
 
     def _load(self):
         """The encoder, loaded on the first sentence the cache lacks."""
@@ -72,6 +73,17 @@ class CachedEncoder:
         return self._loaded
 
     def __call__(self, sentences: list[str]) -> np.ndarray:
+        """Vectors from this process's memo, else the disk cache, else the encoder;
+        a caller may embed a whole run's sentences first and then align document
+        by document without touching the disk again (or twice with the cache off)."""
+        new = list(dict.fromkeys(s for s in sentences if s not in self._memo))
+        if new:
+            self._memo.update(zip(new, self._lookup(new)))
+        if not sentences:
+            return np.zeros((0, 1))
+        return np.stack([self._memo[s] for s in sentences])
+
+    def _lookup(self, sentences: list[str]) -> np.ndarray:
         from eval.models.vector_cache import shared_cache
 
         cache = shared_cache()
