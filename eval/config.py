@@ -109,7 +109,8 @@ class TestSetSpec(Strict):
     hyp_format: Literal["segments", "document"] = "segments"
     ref_format: Literal["segments", "document"] = "segments"
     repair: Optional[Flag] = None
-    align_model: str = "none"
+    # None: the offline default model when the models extra is installed, else model-free
+    align_model: Optional[str] = None
     human: Optional[list[HumanSpec]] = None
 
     @field_validator("human", mode="before")

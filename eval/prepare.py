@@ -4,6 +4,7 @@ documents are aligned to the source (which may regroup the rows), then system
 outputs are repaired, or re-segmented and aligned when they too are documents."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from .corpora import check_aligned, load_testset, resolve_path, system_files
@@ -13,18 +14,24 @@ from .documents import Embed, add_document_system, repair_systems, source_docume
 from .langs import parse_pair
 
 
-def _embedder(spec) -> Embed | None:
-    if spec.align_model == "none":
-        return None
-    from .align.embedding import make_embedder
+def _embedder(spec, ts: TestSet) -> Embed | None:
+    """The sentence encoder for references given as documents; unset means the
+    offline default model when installed, else model-free with a note."""
+    from .align.embedding import default_align_model, make_embedder
 
-    return make_embedder(spec.align_model)
+    model = spec.align_model
+    if model is None:
+        model, why = default_align_model()
+        if why:
+            sys.stderr.write(f"mteval: note: {why}\n")
+            ts.notes.setdefault("notes", []).append(why)
+    return None if model == "none" else make_embedder(model)
 
 
 def prepare_testset(ts: TestSet, spec, base: Path) -> TestSet:
     """Apply a config test set's (``config.TestSetSpec``) repair and document settings."""
     if spec.ref_format == "document":
-        embed = _embedder(spec)
+        embed = _embedder(spec, ts)
         from .reference_alignment import align_reference_documents
 
         refs = {name: resolve_path(base, path) for name, path in spec.reference_map().items()}

