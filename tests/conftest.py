@@ -79,12 +79,15 @@ def _private_cache(tmp_path, monkeypatch):
 
 def demo_config(tmp_path: Path, *, model_metrics: bool = True, private: bool = True) -> Path:
     """configs/demo.yaml with absolute corpus paths; ``private``: no cache and no
-    history; without ``model_metrics`` only the lexical metrics (for tests about
-    something else that run the demo several times)."""
+    history; without ``model_metrics`` only the lexical metrics and model-free
+    alignment (for tests about something else that run the demo several times)."""
     text = DEMO.read_text(encoding="utf-8").replace("../corpora", str(CORPORA))
     if not model_metrics:
         text = text.replace("".join(f", {m}" for m in MODEL_METRICS), "")
         assert not any(m in text for m in MODEL_METRICS), "the demo's model metrics are listed differently now"
+        # and no encoder for references given as documents (by default the model when installed)
+        text = text.replace("    ref_format: document\n", "    ref_format: document\n    align_model: none\n")
+        assert text.count("align_model: none") == 2, "the demo's document test sets are written differently now"
     if private:
         text += 'cache: "off"\nhistory: "off"\n'
     path = tmp_path / "demo.yaml"
