@@ -13,9 +13,9 @@ that ``--model none`` aligns without a model.
 """
 from __future__ import annotations
 
-import numpy as np
-
 import importlib.util
+
+import numpy as np
 
 from eval.errors import UserError
 
