@@ -6,9 +6,11 @@ as folders of one article per document (segments joined with spaces), and
 re-segments each output (src_format, ref_format and hyp_format ``document``).
 Each ``align_model`` is run cold (empty model-free caches: statistics and
 sentence vectors; the converted model itself stays) and warm (the same run
-again), under benchmarks/measure.py: wall time and peak memory. Each system's
-BLEU and chrF are compared with sacreBLEU's on the original line-aligned
-segments, the scores a user would get without the document stage.
+again), under benchmarks/measure.py: wall time, CPU time, peak memory and the
+load average when it ended (wall times on a shared machine are noisy). Each
+system's BLEU and chrF are compared with sacreBLEU's on the original
+line-aligned segments, the scores a user would get without the document
+stage; the reference alignment's rows and flagged beads come from results.json.
 
 Usage: python benchmarks/bench_documents.py [--models none default]
 """
