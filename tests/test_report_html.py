@@ -272,13 +272,13 @@ def test_small_test_sets_keep_every_row():
 
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory) -> Path:
-    """es-en (34 segments, 3 systems, BLEU/chrF/TER)."""
+    """es-en (34 segments, 3 systems, BLEU/chrF/TER; 100 bootstrap resamples keep the large copy fast)."""
     from eval.cli import main
 
     tmp = tmp_path_factory.mktemp("small")
     config = tmp / "c.yaml"
     config.write_text(
-        "name: small\nmetrics: [bleu, chrf, ter]\ncache: \"off\"\nhistory: \"off\"\ntestsets:\n"
+        "name: small\nmetrics: [bleu, chrf, ter]\ncache: \"off\"\nhistory: \"off\"\nsignificance: {n: 100}\ntestsets:\n"
         f"  - {{name: es-en, langs: es-en, source: {CORPORA}/es-en/source.es, references: {{A: {CORPORA}/es-en/ref.A.en}},"
         f" systems: '{CORPORA}/es-en/hyp.*.en'}}\n",
         encoding="utf-8",
