@@ -16,7 +16,7 @@ from ..corpora.model import TestSet
 from ..errors import UserError
 from .html_buckets import frequency_buckets, group_scores, length_buckets
 from .names import safe_name
-from .run_texts import run_testset
+from .run_texts import run_doc_ids, run_testset
 from .selection import Limits, Selection, select_rows
 from .system import SEVERITIES, looks_untranslated
 
@@ -62,15 +62,15 @@ def _testset(run: check.RunRecord, name: str, segments: pd.DataFrame, limits: Li
     systems = list(info["systems"])
     metrics = list(next(iter(info["systems"].values()), {}))
     n = info["n_segments"]
-    testset, text_docs = run_testset(run.folder / "texts.parquet", name, str(info.get("langs", "")), n,
-                                     info.get("references") or [], systems)
+    testset = run_testset(run.folder / "texts.parquet", name, str(info.get("langs", "")), n,
+                          info.get("references") or [], systems)
     seg = segments[segments["testset"] == name] if not segments.empty else segments
     hib = {m: check.higher_is_better(run, name, m) for m in metrics}
     scores = {m: {s: _column(seg, s, m, n) for s in systems} for m in metrics if m in seg.columns}
     flags = _flags(run.folder, info, name, systems, seg, testset, n)
     selection = select_rows(n, scores, hib, flags, limits)
     rows = selection.rows
-    docs = _per_segment(seg, systems, "doc_id", n) or text_docs
+    docs = _per_segment(seg, systems, "doc_id", n) or run_doc_ids(run.folder / "texts.parquet", name, n)
     domains = _per_segment(seg, systems, "domain", n)
     text = _texts(testset, rows)
     data = {
@@ -345,11 +345,10 @@ def _analyses(run: check.RunRecord, data: dict, testset: TestSet, docs: list | N
             buckets[key]["scores"][metric] = {
                 s: group_scores(by_system[s], index, len(labels), score) for s in systems
             }
-    first_ref = next(iter(testset.references.values()), None)
-    if first_ref is not None:
-        sample = selection.sample
-        texts = _texts(TestSet(name, testset.src_lang, testset.tgt_lang, testset.source,
-                               {"first": first_ref}, testset.systems), sample)
-        buckets["frequency"] = frequency_buckets(texts["refs"]["first"], texts["sys"], testset.tgt_lang)
+    first_ref = next(iter(data["text"]["refs"].values()), None)
+    if first_ref is not None:  # the sample's texts are among the rows the page carries
+        sample = _local(selection.sample, selection.rows)
+        hyps = {s: [texts[k] for k in sample] for s, texts in data["text"]["sys"].items()}
+        buckets["frequency"] = frequency_buckets([first_ref[k] for k in sample], hyps, testset.tgt_lang)
         buckets["frequency"]["segments"] = len(sample)
     return significance, buckets

@@ -1,10 +1,12 @@
 """A run's texts (texts.parquet) as a TestSet whose source, references and
-outputs are sequences read on demand: the report indexes only the rows it shows,
-so a million-segment run never becomes a million Python strings. Anything with
-the same ``testset.source[i]`` / ``references[name][i]`` / ``systems[name][i]``
-shape (a streaming reader's lazy columns) can take its place."""
+outputs are read from the file on demand: the report reads only the rows it
+shows, so a million-segment run never sits in memory as text. Anything with the
+same ``testset.source[i]`` / ``references[name][i]`` / ``systems[name][i]`` shape
+(a streaming reader's lazy columns) can take its place; ``take(rows)``, when a
+column has it, reads many rows at once."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -15,18 +17,34 @@ import pyarrow.dataset as ds
 from ..corpora.model import TestSet
 from ..errors import UserError
 
+_BATCH = 65_536  # texts converted to Python strings at a time when a column is read whole
+
+
+@contextmanager
+def _readable(path: Path):
+    """pyarrow's errors on a damaged file as one line naming it."""
+    try:
+        yield
+    except (OSError, pa.ArrowException) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise UserError(f"{path}: unreadable run file ({first})") from None
+
 
 class TextColumn(Sequence[str]):
-    """One field's texts in segment order; "" where the run has none."""
+    """One field (``source``, ``ref:NAME``, ``sys:NAME``) of one test set, in
+    segment order; "" where the run has no text."""
 
-    def __init__(self, values: pa.ChunkedArray | pa.Array | None, seg_ids: np.ndarray | None, n: int):
-        self._n = n
-        self._values = values
-        # _where[i]: the value's position for segment i, -1 when absent
-        self._where = np.full(n, -1, dtype=np.int64)
-        if values is not None and seg_ids is not None:
-            ok = (seg_ids >= 1) & (seg_ids <= n)
-            self._where[seg_ids[ok] - 1] = np.flatnonzero(ok)
+    def __init__(self, path: Path, testset: str, field: str, n: int):
+        self._path, self._testset, self._field, self._n = path, testset, field, n
+
+    def _scan(self, columns: list[str], rows: np.ndarray | None = None) -> pa.Table:
+        where = (ds.field("testset") == self._testset) & (ds.field("field") == self._field)
+        if rows is not None:
+            where = where & ds.field("seg_id").isin(pa.array(rows + 1, pa.int64()))
+        with _readable(self._path):
+            if not self._path.exists():
+                return pa.table({c: pa.array([], pa.string()) for c in columns})
+            return ds.dataset(self._path, format="parquet").to_table(columns=columns, filter=where)
 
     def __len__(self) -> int:
         return self._n
@@ -36,60 +54,57 @@ class TextColumn(Sequence[str]):
             return self.take(np.arange(self._n)[i])
         if not -self._n <= i < self._n:
             raise IndexError(i)
-        at = self._where[i]
-        value = None if at < 0 else self._values[int(at)].as_py()
-        return value or ""
+        return self.take([i % self._n])[0]
 
     def take(self, rows: Sequence[int] | np.ndarray) -> list[str]:
-        """The texts of ``rows`` in one vectorised read."""
-        where = self._where[np.asarray(rows, dtype=np.int64)]
-        if self._values is None or not len(where):
-            return [""] * len(where)
-        present = where >= 0
-        got = self._values.take(pa.array(np.where(present, where, 0))).to_pylist()
-        return [(v or "") if p else "" for v, p in zip(got, present.tolist())]
+        """The texts of ``rows`` (0-based), read in one pass over the file."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(rows):
+            return []
+        table = self._scan(["seg_id", "text"], np.unique(rows))
+        found = dict(zip(table.column("seg_id").to_pylist(), table.column("text").to_pylist()))
+        return [found.get(r + 1) or "" for r in rows.tolist()]
 
     def __iter__(self) -> Iterator[str]:
-        step = 65_536
-        for start in range(0, self._n, step):
-            yield from self.take(np.arange(start, min(start + step, self._n)))
+        """Every text in segment order: the field is read once, converted in batches."""
+        table = self._scan(["seg_id", "text"])
+        at = np.full(self._n, -1, dtype=np.int64)
+        if table.num_rows:
+            ids = table.column("seg_id").to_numpy().astype(np.int64)
+            ok = (ids >= 1) & (ids <= self._n)
+            at[ids[ok] - 1] = np.flatnonzero(ok)
+        texts = table.column("text") if table.num_rows else pa.chunked_array([], pa.string())
+        for start in range(0, self._n, _BATCH):
+            where = at[start:start + _BATCH]
+            got = texts.take(pa.array(np.where(where >= 0, where, 0))).to_pylist() if table.num_rows else [None] * len(where)
+            yield from ((v or "") if w >= 0 else "" for v, w in zip(got, where.tolist()))
 
 
-def _field(dataset: ds.Dataset, testset: str, name: str, n: int, columns: tuple[str, ...] = ("seg_id", "text")) -> tuple:
-    table = dataset.to_table(columns=list(columns),
-                             filter=(ds.field("testset") == testset) & (ds.field("field") == name))
-    seg_ids = table.column("seg_id").to_numpy().astype(np.int64) if table.num_rows else None
-    return table, seg_ids
-
-
-def run_testset(path: Path, name: str, langs: str, n: int, ref_names: list[str], systems: list[str]) -> tuple[TestSet, list | None]:
-    """Test set ``name`` of texts.parquet at ``path`` with lazy text columns, and
-    its per-segment document ids (None when the run has none)."""
+def run_testset(path: Path, name: str, langs: str, n: int, ref_names: list[str], systems: list[str]) -> TestSet:
+    """Test set ``name`` of the texts.parquet at ``path``, its texts read on demand."""
     src_lang, _, tgt_lang = langs.partition("-")
-    empty = TextColumn(None, None, n)
+    if not ref_names and path.exists():  # runs that did not record their references' names
+        with _readable(path):
+            fields = ds.dataset(path, format="parquet").to_table(
+                columns=["field"], filter=ds.field("testset") == name).column("field").unique().to_pylist()
+        ref_names = [f[4:] for f in fields if isinstance(f, str) and f.startswith("ref:")]
+    return TestSet(name, src_lang, tgt_lang, TextColumn(path, name, "source", n),  # type: ignore[arg-type]
+                   {r: TextColumn(path, name, f"ref:{r}", n) for r in ref_names},
+                   {s: TextColumn(path, name, f"sys:{s}", n) for s in systems})
+
+
+def run_doc_ids(path: Path, name: str, n: int) -> list | None:
+    """Per-segment document ids recorded with the source texts (None when none are)."""
     if not path.exists():
-        return TestSet(name, src_lang, tgt_lang, empty, {r: empty for r in ref_names},  # type: ignore[arg-type]
-                       {s: empty for s in systems}), None
-    try:
+        return None
+    with _readable(path):
         dataset = ds.dataset(path, format="parquet")
-        has_docs = "doc_id" in dataset.schema.names
-        fields = dataset.to_table(columns=["field"], filter=ds.field("testset") == name).column("field").unique().to_pylist()
-        if not ref_names:
-            ref_names = [f[4:] for f in fields if isinstance(f, str) and f.startswith("ref:")]
-
-        def column(field: str) -> TextColumn:
-            table, seg_ids = _field(dataset, name, field, n)
-            return TextColumn(table.column("text") if table.num_rows else None, seg_ids, n)
-
-        source = column("source")
-        docs = None
-        if has_docs:
-            table, seg_ids = _field(dataset, name, "source", n, ("seg_id", "doc_id"))
-            docs_column = TextColumn(table.column("doc_id").cast(pa.string()) if table.num_rows else None, seg_ids, n)
-            values = [None if v == "" else v for v in docs_column]
-            docs = values if any(v is not None for v in values) else None
-        testset = TestSet(name, src_lang, tgt_lang, source,  # type: ignore[arg-type]
-                          {r: column(f"ref:{r}") for r in ref_names}, {s: column(f"sys:{s}") for s in systems})
-    except (OSError, pa.ArrowException) as exc:
-        raise UserError(f"{path}: unreadable run file ({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
-    return testset, docs
+        if "doc_id" not in dataset.schema.names:
+            return None
+        table = dataset.to_table(columns=["seg_id", "doc_id"],
+                                 filter=(ds.field("testset") == name) & (ds.field("field") == "source"))
+    values: list = [None] * n
+    for seg_id, doc in zip(table.column("seg_id").to_pylist(), table.column("doc_id").to_pylist()):
+        if 1 <= seg_id <= n and doc is not None and doc == doc:  # NaN is no id
+            values[seg_id - 1] = str(doc)
+    return values if any(v is not None for v in values) else None
