@@ -393,3 +393,26 @@ def test_large_run_page_carries_a_bounded_selection_and_whole_test_set_charts(la
             assert ts["buckets"]["length"]["scores"][metric][system] == pytest.approx(
                 base["buckets"]["length"]["scores"][metric][system], abs=0.011)
     assert ts["buckets"]["frequency"]["segments"] == 1000
+
+
+def test_run_texts_are_read_on_demand_in_segment_order(tmp_path):
+    """texts.parquet rows in any order, a missing text and another test set: each
+    column reads as the test set's segments, "" where the run has none."""
+    import pandas as pd
+
+    from eval.report.run_texts import run_doc_ids, run_testset
+
+    rows = [("t", 3, "d2", "source", "three"), ("t", 1, "d1", "source", "one"), ("t", 2, "d1", "source", "two"),
+            ("t", 2, "d1", "sys:a", "zwei"), ("t", 1, "d1", "sys:a", "eins"), ("t", 3, "d2", "ref:A", "drei"),
+            ("u", 1, "x", "source", "other test set")]
+    pd.DataFrame(rows, columns=["testset", "seg_id", "doc_id", "field", "text"]).to_parquet(tmp_path / "texts.parquet")
+    ts = run_testset(tmp_path / "texts.parquet", "t", "de-en", 3, [], ["a"])
+    assert list(ts.references) == ["A"] and (ts.src_lang, ts.tgt_lang) == ("de", "en")
+    assert list(ts.source) == ["one", "two", "three"] and ts.source[2] == "three" and ts.source[-1] == "three"
+    assert ts.systems["a"].take([2, 0, 1]) == ["", "eins", "zwei"]
+    assert list(ts.references["A"]) == ["", "", "drei"]
+    assert run_doc_ids(tmp_path / "texts.parquet", "t", 3) == ["d1", "d1", "d2"]
+    with pytest.raises(IndexError):
+        ts.source[3]
+    missing = run_testset(tmp_path / "absent.parquet", "t", "de-en", 2, ["A"], ["a"])
+    assert list(missing.source) == ["", ""] and missing.systems["a"].take([1]) == [""]
