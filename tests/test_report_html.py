@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,11 +18,13 @@ from hypothesis import strategies as st
 from eval import stats
 from eval.commands import report as report_command
 from eval.errors import UserError
-from eval.report.html import REPORT_FILE, embed_json, write_html_report
+from eval.report.html import REPORT_FILE, embed_json, render_html, write_html_report
 from eval.report.html_buckets import frequency_buckets, length_buckets, tokens
 from eval.report.html_data import report_data
+from eval.report.selection import Limits, extremes, select_rows
 
 from conftest import CORPORA, WMT22, need
+from tiled_run import tile_run
 
 HOSTILE = '</script><script>alert(1)</script> " onmouseover="alert(2)" <!-- \u2028 &amp;'
 
@@ -210,3 +213,206 @@ def test_wmt22_en_zh_all_systems(tmp_path):
     assert len(ts["systems"]) == 13 and ts["n"] == 2037
     assert all(len(ts["text"]["sys"][s]) == 2037 and len(ts["scores"]["bleu"][s]) == 2037 for s in ts["systems"])
     assert len(ts["significance"]["bleu"]) == 13 and len(ts["buckets"]["docs"]["labels"]) > 100
+
+
+# ---------- large test sets: the explorer's bounded selection (selection.py) ----------
+
+LIMITS = Limits(full_rows=100, worst_best=5, sample=20, flagged_cap=4, seed=3)
+
+
+def _arrays(n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    scores = {"bleu": {"a": rng.random(n) * 100, "b": rng.random(n) * 100},
+              "ter": {"a": rng.random(n) * 100, "b": rng.random(n) * 100}}
+    scores["bleu"]["a"][[7, 8]] = np.nan  # unscored segments are never "worst"
+    flags = {"off-target": {"a": np.zeros(n, bool), "b": np.zeros(n, bool)}}
+    flags["off-target"]["a"][[10, 20, 30]] = True  # under the cap: all kept
+    flags["off-target"]["b"][::50] = True  # 20 flagged, over the cap of 4
+    return scores, {"bleu": True, "ter": False}, flags
+
+
+def test_selection_keeps_worst_best_sample_and_flagged_rows():
+    n = 1000
+    scores, hib, flags = _arrays(n)
+    sel = select_rows(n, scores, hib, flags, LIMITS)
+    rows = set(sel.rows.tolist())
+    for system in ("a", "b"):
+        bleu, ter = scores["bleu"][system], scores["ter"][system]
+        finite = np.flatnonzero(np.isfinite(bleu))
+        by_bleu = finite[np.argsort(bleu[finite])]
+        assert set(by_bleu[:5]) <= rows and set(by_bleu[-5:]) <= rows  # worst and best BLEU (higher is better)
+        by_ter = np.argsort(ter)
+        assert set(by_ter[:5]) <= rows and set(by_ter[-5:]) <= rows  # best and worst TER (lower is better)
+    assert not {7, 8} & set(extremes(scores["bleu"]["a"], 5, True)[0].tolist())
+    assert extremes(np.array([3.0, 1.0, 1.0, 2.0]), 1, True)[0].tolist() == [1]  # ties: the earlier segment
+    assert extremes(np.array([3.0, 1.0, 1.0, 2.0]), 1, False)[0].tolist() == [0]  # lower is better: the highest is worst
+    assert len(sel.sample) == 20 and set(sel.sample.tolist()) <= rows
+    assert {10, 20, 30} <= rows and sel.per_system["a"]["flagged"] == 3 == sel.per_system["a"]["flagged_total"]
+    assert sel.per_system["b"]["flagged"] == 4 and sel.per_system["b"]["flagged_total"] == 20
+    assert len(rows & set(range(0, n, 50))) >= 4
+    # the documented bound: systems x (2 x metrics x worst_best + flagged_cap) + sample
+    assert len(sel.rows) <= 2 * (2 * 2 * 5 + 4) + 20
+    assert np.all(np.diff(sel.rows) > 0) and sel.rows.dtype.kind == "i"
+
+
+def test_selection_is_deterministic_and_follows_its_seed():
+    scores, hib, flags = _arrays(5000)
+    first = select_rows(5000, scores, hib, flags, LIMITS)
+    again = select_rows(5000, *_arrays(5000), LIMITS)
+    assert np.array_equal(first.rows, again.rows) and np.array_equal(first.sample, again.sample)
+    other = select_rows(5000, scores, hib, flags, Limits(**{**LIMITS.__dict__, "seed": 4}))
+    assert not np.array_equal(first.sample, other.sample)
+
+
+def test_small_test_sets_keep_every_row():
+    scores, hib, flags = _arrays(100)
+    sel = select_rows(100, scores, hib, flags, LIMITS)
+    assert sel.complete and sel.rows.tolist() == list(range(100)) == sel.sample.tolist()
+
+
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory) -> Path:
+    """es-en (34 segments, 3 systems, BLEU/chrF/TER; 100 bootstrap resamples keep the large copy fast)."""
+    from eval.cli import main
+
+    tmp = tmp_path_factory.mktemp("small")
+    config = tmp / "c.yaml"
+    config.write_text(
+        "name: small\nmetrics: [bleu, chrf, ter]\ncache: \"off\"\nhistory: \"off\"\nsignificance: {n: 100}\ntestsets:\n"
+        f"  - {{name: es-en, langs: es-en, source: {CORPORA}/es-en/source.es, references: {{A: {CORPORA}/es-en/ref.A.en}},"
+        f" systems: '{CORPORA}/es-en/hyp.*.en'}}\n",
+        encoding="utf-8",
+    )
+    assert main(["run", str(config), "--out", str(tmp / "run")]) == 0
+    return tmp / "run"
+
+
+@pytest.fixture(scope="module")
+def large_run(small_run, tmp_path_factory) -> Path:
+    """The small run repeated 1,500 times: 51,000 segments, 2% flagged off-target."""
+    return tile_run(small_run, tmp_path_factory.mktemp("large") / "run", 1500, flag="off-target", flag_rate=0.02, seed=1)
+
+
+def test_small_runs_show_every_row(small_run):
+    ts = report_data(small_run)["testsets"][0]
+    assert "selection" not in ts and "rows" not in ts
+    assert len(ts["text"]["source"]) == ts["n"] == 34
+    assert all(len(ts["scores"]["bleu"][s]) == 34 for s in ts["systems"])
+
+
+class _Spy(Sequence):
+    """A test set column that records which rows were read and refuses a full scan."""
+
+    def __init__(self, column, reads: set):
+        self.column, self.reads = column, reads
+
+    def __len__(self):
+        return len(self.column)
+
+    def __getitem__(self, i):
+        self.reads.add(i)
+        return self.column[i]
+
+    def take(self, rows):
+        self.reads.update(int(i) for i in rows)
+        return self.column.take(rows)
+
+    def __iter__(self):
+        raise AssertionError("the page builder iterated over every text of a stream")
+
+
+@pytest.fixture(scope="module")
+def large_data(large_run) -> tuple[dict, set]:
+    """The large run's report data, built with its outputs and references
+    behind spies that record the rows read: (data, rows read)."""
+    from eval.report import html_data, run_texts
+
+    reads: set = set()
+
+    def spied(*args):
+        ts = run_texts.run_testset(*args)
+        ts.references = {k: _Spy(v, reads) for k, v in ts.references.items()}
+        ts.systems = {k: _Spy(v, reads) for k, v in ts.systems.items()}
+        return ts
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(html_data, "run_testset", spied)
+        return report_data(large_run), reads
+
+
+def test_large_run_reads_texts_only_for_selected_rows(large_data):
+    """Outputs and references are read row by row through the test set's
+    sequences, only for the rows the page carries; only the source is scanned
+    (length buckets need every source length)."""
+    data, reads = large_data
+    ts = data["testsets"][0]
+    assert reads == set(ts["rows"]) and len(ts["rows"]) < 5000
+
+
+def test_large_run_page_carries_a_bounded_selection_and_whole_test_set_charts(large_run, large_data, small_run):
+    import pandas as pd
+
+    data = large_data[0]
+    assert len(render_html(data).encode("utf-8")) < 5 * 2**20
+    ts = data["testsets"][0]
+    n = ts["n"]
+    assert n == 51_000 and len(ts["rows"]) == ts["selection"]["shown"] == len(ts["text"]["source"])
+    limits = ts["selection"]["limits"]
+    assert limits == {"full_rows": 10_000, "worst_best": 100, "sample": 1000, "flagged_cap": 500, "seed": 12345}
+    assert len(ts["rows"]) <= 3 * (2 * 3 * 100 + 500) + 1000
+    assert ts["selection"]["full_data"] == "segments.parquet"
+    # texts and scores of the carried rows are the run's rows
+    base = report_data(small_run)["testsets"][0]
+    for k, row in enumerate(ts["rows"][:200]):
+        assert ts["text"]["source"][k] == base["text"]["source"][row % 34]
+        assert ts["text"]["sys"]["literal"][k] == base["text"]["sys"]["literal"][row % 34]
+        assert ts["scores"]["chrf"]["strong"][k] == base["scores"]["chrf"]["strong"][row % 34]
+    # flagged: per system every flagged row up to the cap, and how many were left out
+    seg = pd.read_parquet(large_run / "segments.parquet")
+    for system, info in ts["selection"]["per_system"].items():
+        flagged = seg[(seg["system"] == system) & seg["flag:off-target"]]
+        st = json.loads((large_run / f"systems/es-en/{system}.json").read_text(encoding="utf-8"))["statistics"]
+        total = len(set(flagged["seg_id"]) | set(st["untranslated_lines"]) | set(st["empty_lines"]))
+        assert info["flagged_total"] == total and info["flagged"] == min(total, 500)
+        assert ts["flag_counts"]["off-target"][system] == len(flagged)
+        carried = set(flagged["seg_id"] - 1)
+        assert ts["flags"]["off-target"][system] == [k for k, row in enumerate(ts["rows"]) if row in carried]
+    # charts from every segment: distributions, segment wins, buckets
+    for system in ts["systems"]:
+        values = seg[seg["system"] == system].sort_values("seg_id")["bleu"].to_numpy()
+        assert ts["distribution"]["bleu"][system]["q"] == pytest.approx(np.quantile(values, [0.05, 0.25, 0.5, 0.75, 0.95]), abs=1e-4)
+        assert ts["distribution"]["bleu"][system]["count"] == n
+    a, b = ts["systems"][:2]
+    xa = seg[seg["system"] == a].sort_values("seg_id")["ter"].to_numpy()
+    xb = seg[seg["system"] == b].sort_values("seg_id")["ter"].to_numpy()
+    assert ts["wins"]["ter"]["better"][0][1] == int((xa < xb).sum()) and ts["wins"]["ter"]["ties"][0][1] == int((xa == xb).sum())
+    assert sum(ts["buckets"]["length"]["counts"]) == n
+    assert ts["buckets"]["length"]["counts"] == [c * 1500 for c in base["buckets"]["length"]["counts"]]
+    for system in ts["systems"]:  # repeating every segment leaves a bucket's chrF and TER (ratios of sums) unchanged
+        for metric in ("chrf", "ter"):
+            assert ts["buckets"]["length"]["scores"][metric][system] == pytest.approx(
+                base["buckets"]["length"]["scores"][metric][system], abs=0.011)
+    assert ts["buckets"]["frequency"]["segments"] == 1000
+
+
+def test_run_texts_are_read_on_demand_in_segment_order(tmp_path):
+    """texts.parquet rows in any order, a missing text and another test set: each
+    column reads as the test set's segments, "" where the run has none."""
+    import pandas as pd
+
+    from eval.report.run_texts import run_doc_ids, run_testset
+
+    rows = [("t", 3, "d2", "source", "three"), ("t", 1, "d1", "source", "one"), ("t", 2, "d1", "source", "two"),
+            ("t", 2, "d1", "sys:a", "zwei"), ("t", 1, "d1", "sys:a", "eins"), ("t", 3, "d2", "ref:A", "drei"),
+            ("u", 1, "x", "source", "other test set")]
+    pd.DataFrame(rows, columns=["testset", "seg_id", "doc_id", "field", "text"]).to_parquet(tmp_path / "texts.parquet")
+    ts = run_testset(tmp_path / "texts.parquet", "t", "de-en", 3, [], ["a"])
+    assert list(ts.references) == ["A"] and (ts.src_lang, ts.tgt_lang) == ("de", "en")
+    assert list(ts.source) == ["one", "two", "three"] and ts.source[2] == "three" and ts.source[-1] == "three"
+    assert ts.systems["a"].take([2, 0, 1]) == ["", "eins", "zwei"]
+    assert list(ts.references["A"]) == ["", "", "drei"]
+    assert run_doc_ids(tmp_path / "texts.parquet", "t", 3) == ["d1", "d1", "d2"]
+    with pytest.raises(IndexError):
+        ts.source[3]
+    missing = run_testset(tmp_path / "absent.parquet", "t", "de-en", 2, ["A"], ["a"])
+    assert list(missing.source) == ["", ""] and missing.systems["a"].take([1]) == [""]

@@ -221,3 +221,54 @@ def test_error_spans_are_marked_by_severity_and_stay_inert(browser, xcomet_repor
     assert page.evaluate("() => document.querySelectorAll('[onmouseover], [onerror]').length") == 0
     assert view.dialogs == [] and view.errors == []
     view.close()
+
+
+@pytest.fixture(scope="module")
+def large_report(tmp_path_factory) -> Path:
+    """A 51,000-segment run (the es-en corpus repeated 1,500 times, 2% flagged)."""
+    from eval.cli import main
+    from tiled_run import tile_run
+
+    tmp = tmp_path_factory.mktemp("large-browser")
+    config = tmp / "c.yaml"
+    config.write_text(
+        "name: large\nmetrics: [bleu, chrf]\ncache: \"off\"\nhistory: \"off\"\nsignificance: {n: 100}\ntestsets:\n"
+        f"  - {{name: es-en, langs: es-en, source: {CORPORA}/es-en/source.es, references: {{A: {CORPORA}/es-en/ref.A.en}},"
+        f" systems: '{CORPORA}/es-en/hyp.*.en'}}\n",
+        encoding="utf-8",
+    )
+    assert main(["run", str(config), "--out", str(tmp / "small")]) == 0
+    run = tile_run(tmp / "small", tmp / "run", 1500, flag="off-target", flag_rate=0.02, seed=1)
+    return write_html_report(run)
+
+
+def test_large_run_explorer_shows_its_selection_and_says_so(browser, large_report):
+    view = Page(browser, large_report)
+    page = view.page
+    notice = page.locator("#ex-notice")
+    assert notice.is_visible()
+    text = notice.inner_text()
+    assert "This test set has 51000 segments" in text and "100 worst and the 100 best" in text
+    assert "random sample of 1000 segments (seed 12345" in text and "segments.parquet" in text
+    assert "Flagged segments left out:" in text
+    shown = page.evaluate("() => JSON.parse(document.getElementById('report-data').textContent).testsets[0].rows.length")
+    assert int(page.locator("#ex-list").get_attribute("data-total")) == shown < 51_000
+    assert f"of {shown} selected segments (the test set has 51000)" in page.locator("#ex-status").inner_text()
+    page.select_option("#ex-system", "literal")
+    page.select_option("#ex-sort", "score-asc")
+    first = page.locator("#ex-list .seg").first
+    assert float(first.get_attribute("data-score")) == min(view.scores())
+    numbers = [int(v) for v in page.locator("#ex-list .seg").evaluate_all("els => els.map(e => e.dataset.seg)")]
+    page.click("#ex-next")
+    numbers += [int(v) for v in page.locator("#ex-list .seg").evaluate_all("els => els.map(e => e.dataset.seg)")]
+    assert max(numbers) > 34  # segment numbers of the whole test set, not positions in the selection
+    page.select_option("#ex-flag", "off-target")
+    assert int(page.locator("#ex-list").get_attribute("data-total")) <= 500 + 1000 + 2 * 2 * 100
+    rate = page.locator("#output-stats tr").nth(1).inner_text()
+    assert "(2.0%)" in rate or "(1.9%)" in rate or "(2.1%)" in rate  # counted over all 51,000 segments
+    page.wait_for_selector("#ngrams-a tr")
+    assert "From the random sample of 1000 of 51000 segments." in page.locator("#chart-frequency").inner_text()
+    wins = page.locator("#cmp-table").inner_text()
+    assert sum(int(v) for v in page.locator("#cmp-table tr").nth(2).locator("td").all_inner_texts()[1:]) > 30_000, wins
+    assert view.errors == []
+    view.close()

@@ -44,6 +44,13 @@
   const hib = (metric) => (T.metrics.find((m) => m.name === metric) || { higher_is_better: true }).higher_is_better;
   const entry = (system, metric) => (T.entries[system] || {})[metric] || {};
   const tgtLang = () => String(T.langs).split("-").pop();
+  // A large test set carries a selection of rows (T.rows: their 0-based segment
+  // indices); every per-row array is indexed by position in it.
+  const rowCount = () => T.text.source.length;
+  const segNo = (i) => (T.rows ? T.rows[i] : i) + 1;
+  const flagCount = (flag, system) => (T.flag_counts ? (T.flag_counts[flag] || {})[system] ?? 0 : ((T.flags[flag] || {})[system] || []).length);
+  // rows for analyses that must not be biased towards the worst and best: the random sample
+  const sampleRows = () => (T.selection ? T.selection.sample : [...Array(rowCount()).keys()]);
 
   function ranked(metric) {
     const sign = hib(metric) ? -1 : 1;
@@ -112,6 +119,7 @@
     renderWins();
     renderCharts();
     renderBuckets();
+    renderSelectionNotice();
     renderExplorer();
     renderHumanControls();
     renderHuman();
@@ -211,6 +219,8 @@
   function drawDistribution(box, metric) {
     const order = ranked(metric);
     const stats = order.map((s) => {
+      const whole = ((T.distribution || {})[metric] || {})[s];
+      if (whole) return { s, q: whole.q, mean: whole.mean };
       const v = sortedScores(metric, s);
       return { s, q: [0.05, 0.25, 0.5, 0.75, 0.95].map((q) => quantile(v, q)), mean: v.reduce((a, b) => a + b, 0) / (v.length || 1) };
     });
@@ -269,6 +279,7 @@
     const freq = b.frequency;
     const fbox = clear($("chart-frequency"));
     if (freq) lineChart(fbox, freq.labels, freq.counts, freq.scores, names);
+    if (freq && freq.segments < T.n) fbox.appendChild(el("p", { class: "help", id: "frequency-sample", text: `From the random sample of ${freq.segments} of ${T.n} segments.` }));
     else fbox.appendChild(el("p", { class: "placeholder", text: "No reference: no frequency analysis." }));
     const groups = clear($("bucket-groups"));
     for (const [key, title] of [["domains", "By domain"], ["docs", "By document"]]) {
@@ -341,8 +352,8 @@
     const key = `${kind}|${metric}`;
     if (cache[key]) return cache[key];
     const cols = T.systems.map((s) => T.scores[metric]?.[s] || []);
-    const out = new Float64Array(T.n);
-    for (let i = 0; i < T.n; i++) {
+    const out = new Float64Array(rowCount());
+    for (let i = 0; i < rowCount(); i++) {
       let sum = 0, cnt = 0, lo = Infinity, hi = -Infinity;
       for (const c of cols) { const v = c[i]; if (v === null || v === undefined) continue; sum += v; cnt++; lo = Math.min(lo, v); hi = Math.max(hi, v); }
       out[i] = cnt ? (kind === "mean" ? sum / cnt : hi - lo) : NaN;
@@ -359,7 +370,7 @@
   }
   function lowerTexts(i) {
     const key = "lower";
-    if (!cache[key]) cache[key] = new Array(T.n);
+    if (!cache[key]) cache[key] = new Array(rowCount());
     if (!cache[key][i]) {
       cache[key][i] = [T.text.source[i], ...Object.values(T.text.refs).map((r) => r[i]), ...T.systems.map((s) => T.text.sys[s][i])].join("\n").toLowerCase();
     }
@@ -374,7 +385,7 @@
     const flags = flag ? flagSet(flag, system) : null;
     const score = (i) => { const v = key[i]; return v === null || v === undefined ? NaN : v; };
     let rows = [];
-    for (let i = 0; i < T.n; i++) {
+    for (let i = 0; i < rowCount(); i++) {
       const v = score(i);
       if ((min > -Infinity || max < Infinity) && !(v >= min && v <= max)) continue;
       if (doc && T.docs && (T.docs[i] ?? "") !== doc) continue;
@@ -426,11 +437,11 @@
 
   function segmentCard(i, systems, keyScore) {
     const refs = Object.values(T.text.refs).map((r) => r[i]);
-    const head = el("div", { class: "seg-head" }, el("b", { text: `segment ${i + 1}` }),
+    const head = el("div", { class: "seg-head" }, el("b", { text: `segment ${segNo(i)}` }),
       T.docs ? el("span", { text: `document ${T.docs[i] ?? "(none)"}` }) : null,
       T.domains ? el("span", { text: `domain ${T.domains[i] ?? ""}` }) : null,
       keyScore !== undefined ? el("span", { class: "key-score", text: `${$("ex-metric").value} ${$("ex-system").value || "mean"}: ${fmt(keyScore)}` }) : null);
-    const card = el("div", { class: "seg", "data-seg": i + 1, "data-score": Number.isNaN(keyScore) ? "" : keyScore }, head,
+    const card = el("div", { class: "seg", "data-seg": segNo(i), "data-score": Number.isNaN(keyScore) ? "" : keyScore }, head,
       el("div", { class: "seg-row src" }, el("span", { class: "who", text: "source" }), el("span", { class: "txt", text: T.text.source[i] }), el("span")));
     for (const [name, texts] of Object.entries(T.text.refs)) {
       card.appendChild(el("div", { class: "seg-row ref" }, el("span", { class: "who", text: `reference ${name}` }), el("span", { class: "txt", text: texts[i] }), el("span")));
@@ -443,6 +454,22 @@
     }
     return card;
   }
+  function renderSelectionNotice() {
+    const box = clear($("ex-notice"));
+    box.hidden = !T.selection;
+    if (!T.selection) return;
+    const sel = T.selection, lim = sel.limits;
+    box.appendChild(el("p", { text: `This test set has ${T.n} segments; the explorer shows a selection of ${sel.shown} of them: ` +
+      `for each system the ${lim.worst_best} worst and the ${lim.worst_best} best segments by each metric, a random sample of ` +
+      `${sel.sample.length} segments (seed ${lim.seed}, the same segments for every system) and its flagged segments ` +
+      `(at most ${lim.flagged_cap} per system, a random choice beyond that). Charts, scores by bucket, flag counts and ` +
+      `segment wins are computed from all ${T.n} segments; the frequency buckets, the scatter and the n-gram analysis from the random sample.` }));
+    const cut = Object.entries(sel.per_system).filter(([, v]) => v.flagged_total > v.flagged);
+    box.appendChild(el("p", { class: "flag-cut", text: cut.length
+      ? `Flagged segments left out: ${cut.map(([s, v]) => `${s} ${v.flagged_total - v.flagged} of ${v.flagged_total}`).join(", ")}.`
+      : "Every flagged segment is shown." }));
+    box.appendChild(el("p", { text: `Every segment's scores and flags are in ${sel.full_data} (texts in texts.parquet) in the run directory.` }));
+  }
   function renderExplorer() {
     const { rows, key } = explorerRows();
     const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
@@ -451,7 +478,8 @@
     const systems = system ? [system] : T.systems;
     const list = clear($("ex-list"));
     for (const i of rows.slice(ex.page * PAGE_SIZE, (ex.page + 1) * PAGE_SIZE)) list.appendChild(segmentCard(i, systems, key(i)));
-    $("ex-status").textContent = `${rows.length} of ${T.n} segments \u00b7 page ${ex.page + 1} of ${pages}`;
+    $("ex-status").textContent = T.rows ? `${rows.length} of ${rowCount()} selected segments (the test set has ${T.n}) \u00b7 page ${ex.page + 1} of ${pages}`
+      : `${rows.length} of ${T.n} segments \u00b7 page ${ex.page + 1} of ${pages}`;
     $("ex-prev").disabled = ex.page === 0;
     $("ex-next").disabled = ex.page >= pages - 1;
     $("ex-list").dataset.total = rows.length;
@@ -466,15 +494,21 @@
   function renderCompare() {
     const a = $("cmp-a").value, b = $("cmp-b").value, metric = $("cmp-metric").value;
     const xa = T.scores[metric]?.[a] || [], xb = T.scores[metric]?.[b] || [];
-    drawScatter(clear($("cmp-scatter")), xa, xb, a, b);
+    const sample = sampleRows();
+    drawScatter(clear($("cmp-scatter")), sample.map((i) => xa[i]), sample.map((i) => xb[i]), a, b, sample);
     const summary = clear($("cmp-summary"));
     let winA = 0, winB = 0, tie = 0;
     const diffs = [];
-    for (let i = 0; i < T.n; i++) {
+    for (let i = 0; i < rowCount(); i++) {
       if (xa[i] === null || xb[i] === null || xa[i] === undefined || xb[i] === undefined) continue;
       const d = hib(metric) ? xa[i] - xb[i] : xb[i] - xa[i];
       if (d > 0) winA++; else if (d < 0) winB++; else tie++;
       diffs.push([d, i]);
+    }
+    const whole = (T.wins || {})[metric];
+    if (whole) {  // a selection: count over every segment of the test set
+      const ia = T.systems.indexOf(a), ib = T.systems.indexOf(b);
+      [winA, winB, tie] = [whole.better[ia][ib], whole.better[ib][ia], whole.ties[ia][ib]];
     }
     const pRow = (T.significance || {})[metric];
     const p = pRow && a !== b ? pRow[T.systems.indexOf(a)][T.systems.indexOf(b)] : null;
@@ -492,7 +526,7 @@
     box.appendChild(best(diffs.slice().reverse(), b));
     setTimeout(() => renderNgrams(a, b), 0);
   }
-  function drawScatter(box, xa, xb, a, b) {
+  function drawScatter(box, xa, xb, a, b, rows) {
     const vals = xa.concat(xb).filter((v) => v !== null && v !== undefined);
     if (!vals.length) { box.appendChild(el("p", { class: "placeholder", text: "No segment scores." })); return; }
     const lo = Math.min(...vals), hi = Math.max(...vals), size = 360, m = 40;
@@ -510,7 +544,7 @@
     const g = sv("g", { fill: "#1f5fbf", "fill-opacity": 0.35, class: "points" });
     for (let i = 0; i < xa.length; i++) {
       if (xa[i] === null || xb[i] === null || xa[i] === undefined || xb[i] === undefined) continue;
-      g.appendChild(sv("circle", { cx: x(xa[i]).toFixed(1), cy: y(xb[i]).toFixed(1), r: 2 }, sv("title", { text: `segment ${i + 1}: ${fmt(xa[i])} / ${fmt(xb[i])}` })));
+      g.appendChild(sv("circle", { cx: x(xa[i]).toFixed(1), cy: y(xb[i]).toFixed(1), r: 2 }, sv("title", { text: `segment ${segNo(rows[i])}: ${fmt(xa[i])} / ${fmt(xb[i])}` })));
     }
     svg.appendChild(g);
     box.appendChild(svg);
@@ -532,7 +566,7 @@
     const ref = Object.values(T.text.refs)[0];
     const match = new Map();
     if (!ref) return match;
-    for (let i = 0; i < T.n; i++) {
+    for (const i of sampleRows()) {
       const r = ngramCounts(ngramTokens(ref[i]));
       const ca = ngramCounts(ngramTokens(T.text.sys[a][i])), cb = ngramCounts(ngramTokens(T.text.sys[b][i]));
       for (const [g, c] of r) {
@@ -634,7 +668,7 @@
         metricNames().map((m) => { const e = entry(s, m); return el("tr", {}, el("td", { class: "name", text: m }), el("td", { text: fmt(e.score) }),
           el("td", { text: e.ci ? `[${fmt(e.ci[0])}, ${fmt(e.ci[1])}]` : "" }), el("td", { text: e.p_value === undefined ? "" : fmt(e.p_value, 4) }),
           el("td", { text: e.cluster ?? "" }), el("td", { class: "name", text: e.signature || "" })); })));
-      const flagText = Object.keys(T.flags).map((f) => `${f}: ${(T.flags[f][s] || []).length}`).join(" \u00b7 ");
+      const flagText = Object.keys(T.flags).map((f) => `${f}: ${flagCount(f, s)}`).join(" \u00b7 ");
       card.appendChild(el("p", { text: `length ratio (${st.length_unit || "words"}, hypothesis/reference): ${fmt(st.length_ratio, 3)} \u00b7 ${flagText}` }));
       for (const m of Object.keys(T.spans || {})) card.appendChild(el("p", { class: "span-counts", "data-metric": m, text: `error spans by ${m}: ${spanCounts(m, s)}` }));
       if (first) {
@@ -668,7 +702,7 @@
     box.appendChild(el("table", { id: "output-stats" }, el("tr", {}, el("th", { class: "name", text: "system" }), el("th", { text: "length ratio" }),
       flags.map((f) => el("th", { text: `${f} lines (rate)` }))),
       T.systems.map((s) => el("tr", {}, el("td", { class: "name", text: s }), el("td", { text: fmt((T.statistics[s] || {}).length_ratio, 3) }),
-        flags.map((f) => { const k = (T.flags[f][s] || []).length; return el("td", { text: `${k} (${fmt((100 * k) / (T.n || 1), 1)}%)` }); })))));
+        flags.map((f) => { const k = flagCount(f, s); return el("td", { text: `${k} (${fmt((100 * k) / (T.n || 1), 1)}%)` }); })))));
     const spanMetrics = Object.keys(T.spans || {});
     if (spanMetrics.length) {
       box.appendChild(el("h3", { text: "Error spans by severity" }));
