@@ -17,8 +17,9 @@ from ..langs import parse_pair
 from ..pipeline import evaluate, open_cache
 from ..results import Run
 from ..significance import significance_hook
-from ..values import POSITIVE, SEED
+from ..values import POSITIVE, SEED, Integer
 from ..execution import make_executor
+from ..streaming import DEFAULT_CHUNK_ROWS
 from .options import add_executor_arguments, executor_spec, metric_entries, typed
 
 
@@ -40,7 +41,15 @@ def register(subparsers) -> None:
     p.add_argument("--jobs", "-j", type=typed(POSITIVE), help="worker processes (default: all cores)")
     add_executor_arguments(p)
     add_significance_arguments(p)
+    g = p.add_argument_group("streaming (inputs larger than memory; docs/SCALE.md)")
+    g.add_argument("--stream", action="store_true",
+                   help="read the files a chunk of lines at a time: memory stays flat however long they are")
+    g.add_argument("--chunk-size", type=typed(CHUNK_ROWS), metavar="ROWS",
+                   help=f"lines per chunk with --stream (default: {DEFAULT_CHUNK_ROWS:,})")
     p.set_defaults(func=run_score)
+
+
+CHUNK_ROWS = Integer(minimum=1, maximum=10_000_000)
 
 
 def add_significance_arguments(p: argparse.ArgumentParser) -> None:
@@ -82,6 +91,10 @@ def build_testset(args) -> TestSet:
 
 
 def run_score(args) -> int:
+    if args.stream:
+        return run_score_streamed(args)
+    if args.chunk_size is not None:
+        raise UserError("--chunk-size needs --stream")
     testset = build_testset(args)
     executor = make_executor(executor_spec(args))
     entries = metric_entries(args.metrics, args.option, args.tokenize, args.model)
@@ -92,17 +105,53 @@ def run_score(args) -> int:
         evaluate(run, testset, entries, args.engine, cache, args.jobs, hook, executor)
     finally:
         cache.close()
-    if args.format == "json":
+    show_scores(run, args.format)
+    if args.out:  # after the scores are shown, so an unwritable folder costs no work
+        from ..report.write import write_run
+
+        write_run(run, args.out)
+    return 0
+
+
+def run_score_streamed(args) -> int:
+    """The same output and run directory, with the files read a chunk at a time
+    (eval/streaming): nothing holds all segments in memory."""
+    from ..scoring import build_metrics
+    from ..config import metric_specs
+    from ..streaming.command import refuse_executor, score_streamed
+    from ..streaming.loop import StreamedTestSet
+    from ..streaming.readers import text_chunks
+
+    src, tgt = parse_pair(args.langs, "--langs")
+    names = _system_names(args)
+    refuse_executor(executor_spec(args).kind)
+    refs = {chr(ord("A") + i): p for i, p in enumerate(args.refs)}
+    systems = dict(zip(names, args.hyps))
+    provenance = {"source": str(args.src or args.refs[0])}
+    provenance.update({f"ref:{k}": str(p) for k, p in refs.items()})
+    provenance.update({f"sys:{n}": str(p) for n, p in systems.items()})
+    testset = StreamedTestSet("cli", src, tgt, {k: str(p) for k, p in refs.items()},
+                              {n: str(p) for n, p in systems.items()}, provenance)
+    entries = metric_entries(args.metrics, args.option, args.tokenize, args.model)
+    metrics = build_metrics(metric_specs(entries), tgt, args.engine, src)
+    run = Run("score", {"command": "score", "metrics": entries, "langs": args.langs})
+    hook = significance_hook(significance_spec(args, names))
+    chunks = text_chunks(args.src, refs, systems, args.chunk_size or DEFAULT_CHUNK_ROWS)
+    cache = open_cache(args.cache)
+    try:
+        score_streamed(run, testset, chunks, metrics, cache, hook, args.out, lambda r: show_scores(r, args.format))
+    finally:
+        cache.close()
+    return 0
+
+
+def show_scores(run: Run, fmt: str) -> None:
+    if fmt == "json":
         json.dump(score_json(run), sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(score_table(run))
-    if args.out:  # after the scores are shown, so an unwritable folder costs no work
-        from ..report.write import write_run
-
-        sys.stdout.flush()
-        write_run(run, args.out)
-    return 0
+    sys.stdout.flush()
 
 
 def significance_spec(args, systems: list[str]) -> SignificanceSpec | None:
