@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..report.system import _UNSPACED, WORST_N, length, looks_untranslated
+from ..report.system import _UNSPACED, _WORD, WORST_N, length
 
 
 class SystemSummary:
@@ -32,8 +32,7 @@ class SystemSummary:
         self.hyp_length += sum(length(h, lang) for h in hyps)
         self.ref_length += sum(length(r, lang) for r in ref)
         self.empty += [start + i + 1 for i, h in enumerate(hyps) if not h.strip()]
-        self.untranslated += [start + i + 1 for i, (h, s, r) in enumerate(zip(hyps, source, ref))
-                              if looks_untranslated(h, s, r)]
+        self.untranslated += [start + i + 1 for i in untranslated_rows(hyps, source, ref)]
         key = scores if self.higher_is_better else -scores
         best = np.argsort(key, kind="stable")[:self.n_worst]
         candidates = self.worst + [(start + int(i), float(scores[i]), source[i], ref[i], hyps[i]) for i in best]
@@ -57,3 +56,26 @@ class SystemSummary:
         return {"metric": label, "segments": [
             {"seg_id": row + 1, "doc_id": None, "score": score, "source": src, "reference": ref, "hypothesis": hyp}
             for row, score, src, ref, hyp in self.worst]}
+
+
+def untranslated_rows(hyps: list[str], source: list[str], ref: list[str]) -> list[int]:
+    """Rows where ``report.system.looks_untranslated`` holds, with the source's and
+    reference's word sets built only for rows that need them."""
+    rows = []
+    for i, hyp in enumerate(hyps):
+        stripped = hyp.strip()
+        if not stripped:
+            continue
+        if stripped == source[i].strip():
+            rows.append(i)
+            continue
+        words = {w.lower() for w in _WORD.findall(hyp)}
+        if len(words) < 3:
+            continue
+        from_src = len(words & {w.lower() for w in _WORD.findall(source[i])}) / len(words)
+        if from_src < 0.6:
+            continue
+        from_ref = len(words & {w.lower() for w in _WORD.findall(ref[i])}) / len(words)
+        if from_src > from_ref + 0.2:
+            rows.append(i)
+    return rows
