@@ -231,3 +231,59 @@ def test_stream_refuses_what_it_cannot_do(files, cli):
     assert code == 2 and err == "mteval: error: --chunk-size needs --stream\n"
     code, _, err = cli(*score_args(files, "--stream", "--chunk-size", "0"))
     assert code == 2 and "--chunk-size" in err and len(err.splitlines()) == 1
+
+
+def write_table_files(files: dict[str, Path], folder: Path) -> tuple[Path, Path, list[dict]]:
+    names = {"src": "src.de", "ref_a": "A.en", "ref_b": "B.en", "lt22": "LT22.en", "lan": "Lan-Bridge.en"}
+    columns = {key: read_lines(files[name]) for key, name in names.items()}
+    rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+    jsonl = folder / "rows.jsonl"
+    jsonl.write_text("\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n", encoding="utf-8")
+    parquet = folder / "rows.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), parquet, row_group_size=64)
+    return jsonl, parquet, rows
+
+
+TABLE_COLUMNS = ["--columns", "source=src", "ref:A=ref_a", "ref:B=ref_b", "sys:LT22.en=lt22", "sys:Lan-Bridge.en=lan"]
+
+
+def test_table_inputs_score_as_the_line_files(files, cli, tmp_path):
+    """`--table` JSONL and Parquet, streamed or not, score as the line-aligned files do."""
+    jsonl, parquet, _ = write_table_files(files, tmp_path)
+    _, expected, _ = cli(*score_args(files, "--cache", "off", "-f", "json"))
+    for table in (jsonl, parquet):
+        for stream in ([], ["--stream", "--chunk-size", "25"]):
+            code, out, err = cli("score", "--table", table, *TABLE_COLUMNS, "-l", "de-en", "--cache", "off",
+                                 "-f", "json", *stream)
+            assert code == 0, err
+            assert json.loads(out) == json.loads(expected), (table, stream)
+
+
+def test_table_bad_row_mid_stream(files, cli, tmp_path):
+    """A JSONL line that is not an object, after chunks were scored: exit 2,
+    one line naming the file and line, no scores shown, no run directory files."""
+    jsonl, _, rows = write_table_files(files, tmp_path)
+    lines = jsonl.read_text(encoding="utf-8").split("\n")
+    lines[199] = '"just a string"'
+    jsonl.write_text("\n".join(lines), encoding="utf-8")
+    code, out, err = cli("score", "--table", jsonl, *TABLE_COLUMNS, "-l", "de-en", "--cache", "off", "--stream",
+                         "--chunk-size", "20", "--out", tmp_path / "run")
+    assert (code, out) == (2, "")
+    assert err == f"mteval: error: {jsonl}:200: expected a JSONL object per line\n".replace("JSONL", "JSON")
+    assert not list((tmp_path / "run").iterdir())
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--columns", "source=src"], "--columns needs --table"),
+    (["--table", "x.jsonl"], "--table needs --columns (source=COL ref:NAME=COL sys:NAME=COL)"),
+    (["--table", "x.jsonl", "--columns", "source=s", "ref=r", "sys:a=h"],
+     "--columns: expected source=COL, ref:NAME=COL or sys:NAME=COL, got 'ref=r'"),
+    (["--table", "x.jsonl", "--columns", "source=s", "ref:A=r"],
+     "--columns: give source=COL, at least one ref:NAME=COL and at least one sys:NAME=COL"),
+    (["--table", "x.csv", "--columns", "source=s", "ref:A=r", "sys:a=h"],
+     "x.csv: expected a .jsonl file, a .parquet file or a folder of .parquet files"),
+    ([], "give --refs and --hyps (or --table with --columns)"),
+])
+def test_table_options_are_checked(cli, args, message):
+    code, _, err = cli("score", "-l", "de-en", *args)
+    assert (code, err) == (2, f"mteval: error: {message}\n")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
-from ..corpora.files import BOM, MAX_LINE_BYTES, open_regular
+from ..corpora.files import BOM, MAX_LINE_BYTES, is_folder, open_regular
 from ..corpora.tabular import Columns, _cell_text
 from ..errors import UserError
 
@@ -144,9 +144,22 @@ def _uneven(files: dict[str, LineFile], counts: dict[str, int]) -> None:
                     f"(it has a line {short.lines_taken + 1}); every file needs one line per segment")
 
 
-def jsonl_chunks(path: Path, columns: Columns, size: int) -> Iterator[Chunk]:
+def table_chunks(path: Path, columns: Columns, size: int,
+                 note: Callable[[str], None] | None = None) -> Iterator[Chunk]:
+    """A JSONL file (``.jsonl``) or Parquet (``.parquet``, or a folder of them)."""
+    if path.suffix == ".jsonl":
+        return jsonl_chunks(path, columns, size, note)
+    if path.suffix == ".parquet" or is_folder(path):
+        return parquet_chunks(path, columns, size)
+    raise UserError(f"{path}: expected a .jsonl file, a .parquet file or a folder of .parquet files")
+
+
+def jsonl_chunks(path: Path, columns: Columns, size: int,
+                 note: Callable[[str], None] | None = None) -> Iterator[Chunk]:
     """A JSONL file, one object per line, mapped by ``columns`` as ``corpora.tabular``
-    maps it; blank lines are skipped, and errors name the line."""
+    maps it; blank lines are skipped, and errors name the line. A leading
+    byte-order mark stands outside every value: skipped, and ``note``d as
+    ``corpora.tabular.load_jsonl`` notes it."""
     reader = LineFile(path)
     wanted = list(dict.fromkeys(columns.all()))
     lineno, start = 0, 0
@@ -158,8 +171,11 @@ def jsonl_chunks(path: Path, columns: Columns, size: int) -> Iterator[Chunk]:
             rows = []
             for line in lines:
                 lineno += 1
-                if lineno == 1:
+                if lineno == 1 and line.startswith(BOM):
                     line = line.removeprefix(BOM)
+                    if note is not None:
+                        note(f"{path} starts with a byte-order mark (U+FEFF) before its first JSON object; "
+                             "no value holds it")
                 if not line.strip():
                     continue
                 rows.append((f"{path}:{lineno}", _json_object(line, path, lineno)))
