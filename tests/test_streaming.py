@@ -287,3 +287,20 @@ def test_table_bad_row_mid_stream(files, cli, tmp_path):
 def test_table_options_are_checked(cli, args, message):
     code, _, err = cli("score", "-l", "de-en", *args)
     assert (code, err) == (2, f"mteval: error: {message}\n")
+
+
+def test_selected_rows_read_back_from_texts_parquet(files, cli, tmp_path):
+    """A few rows' texts come back from the streamed run's texts.parquet alone."""
+    from eval.streaming.rows import selected_texts
+
+    code, _, err = cli(*score_args(files, "--cache", "off", "--stream", "--chunk-size", "30", "--out", tmp_path / "run"))
+    assert code == 0, err
+    got = selected_texts(tmp_path / "run" / "texts.parquet", "cli", [240, 1, 77, 77])
+    assert sorted(got) == [1, 77, 240]
+    for seg_id in got:
+        assert got[seg_id] == {"source": read_lines(files["src.de"])[seg_id - 1],
+                               "ref:A": read_lines(files["A.en"])[seg_id - 1],
+                               "ref:B": read_lines(files["B.en"])[seg_id - 1],
+                               "sys:LT22.en": read_lines(files["LT22.en"])[seg_id - 1],
+                               "sys:Lan-Bridge.en": read_lines(files["Lan-Bridge.en"])[seg_id - 1]}
+    assert selected_texts(tmp_path / "run" / "texts.parquet", "other", [1]) == {}
