@@ -7,7 +7,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Iterable, Mapping
 
 import numpy as np
 
@@ -35,9 +35,7 @@ class StreamedTestSet:
     provenance: dict[str, str]
     notes: dict[str, Any] = field(default_factory=dict)
     n: int = 0
-    doc_ids = None
-    domains = None
-    flags: dict = field(default_factory=dict)
+    doc_ids = None  # line-aligned and table inputs carry no documents here
 
     @property
     def langs(self) -> str:
@@ -76,7 +74,6 @@ class StreamedScores:
     sums: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
     spills: dict[tuple[str, str], SpilledMatrix] = field(default_factory=dict)
     summaries: dict[str, SystemSummary] = field(default_factory=dict)
-    payloads: dict = field(default_factory=dict)
     computed_segments: int = 0
     cached_segments: int = 0
     content_digest: str | None = None  # set when texts.parquet is written
