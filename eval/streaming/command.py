@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..errors import UserError
+from ..errors import UserError, file_errors
 from ..results import Run
 from ..store import StatsCache
 from .loop import StreamedTestSet, StreamScorer, check_streamable, stream_work_folder
@@ -20,8 +20,6 @@ def score_streamed(run: Run, testset: StreamedTestSet, chunks: Iterable[Chunk], 
     write the run directory ``out`` (when given). Spill and part files live in a
     temporary folder (inside ``out`` when given) that is removed however this ends."""
     check_streamable(metrics)
-    from ..errors import file_errors
-
     with file_errors("the run directory", out):
         work = stream_work_folder(out)
     with work as folder:
