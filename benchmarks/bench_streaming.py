@@ -5,7 +5,7 @@ CLI (BLEU+chrF) on the sizes they run, in the same session.
 Inputs are real WMT22 de-en rows (source, reference A, two systems) repeated in
 seeded shuffles to N lines under /tmp; they are deleted afterwards.
 Usage: python benchmarks/bench_streaming.py [--sizes 100000,1000000,5000000]
-       [--in-memory-max 100000] [--sacrebleu-max 1000000] [--cache-max 1000000]
+       [--in-memory-max 100000] [--sacrebleu-max 100000] [--cache-max 1000000] [--results FILE]
 """
 from __future__ import annotations
 
@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--in-memory-max", type=int, default=100_000)
     ap.add_argument("--sacrebleu-max", type=int, default=100_000)
     ap.add_argument("--cache-max", type=int, default=1_000_000)
+    ap.add_argument("--results", type=Path, default=RESULTS, help="markdown table to write")
     args = ap.parse_args()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"}
     rows = []
@@ -94,7 +95,7 @@ def main() -> None:
                 rows.append((n, "sacrebleu -m bleu chrf", m, _sacre(out)))
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        _write(rows)
+        _write(rows, args.results)
 
 
 def _scores(out: dict) -> str:
@@ -112,7 +113,7 @@ def _same_segments(a: Path, b: Path) -> None:
                                   check_exact=True)
 
 
-def _write(rows) -> None:
+def _write(rows, path: Path) -> None:
     lines = ["# Streaming: mteval score --stream over 100k / 1M / 5M segments x 2 systems", "",
              "BLEU+chrF+TER (sacreBLEU: BLEU+chrF), real WMT22 de-en rows repeated in seeded shuffles;",
              "`--out` writes the full run directory. Wall time on a shared 2-core machine (load average",
@@ -121,7 +122,7 @@ def _write(rows) -> None:
              "|---:|---|---:|---:|---:|---|---|"]
     for n, what, m, note in rows:
         lines.append(f"| {n:,} | {what} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | {m['peak_mb']:.0f} | {m['load']} | {note} |")
-    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 
 

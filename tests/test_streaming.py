@@ -233,6 +233,15 @@ def test_stream_refuses_what_it_cannot_do(files, cli):
     assert code == 2 and "--chunk-size" in err and len(err.splitlines()) == 1
 
 
+def test_stream_refuses_a_metric_that_needs_the_whole_test_set(files, cli):
+    """BERTScore with idf weights reads every reference before any segment: no chunks."""
+    code, out, err = cli("score", "--refs", files["A.en"], "--hyps", files["LT22.en"], "-l", "de-en",
+                         "-m", "bertscore", "-o", "bertscore.idf=true", "--stream", "--cache", "off")
+    assert (code, out) == (2, "")
+    assert err == ("mteval: error: metric 'bertscore' needs the whole test set at once (its statistics are not "
+                   "per segment); score it without --stream\n")
+
+
 def write_table_files(files: dict[str, Path], folder: Path) -> tuple[Path, Path, list[dict]]:
     names = {"src": "src.de", "ref_a": "A.en", "ref_b": "B.en", "lt22": "LT22.en", "lan": "Lan-Bridge.en"}
     columns = {key: read_lines(files[name]) for key, name in names.items()}
