@@ -313,3 +313,28 @@ def test_selected_rows_read_back_from_texts_parquet(files, cli, tmp_path):
                                "sys:LT22.en": read_lines(files["LT22.en"])[seg_id - 1],
                                "sys:Lan-Bridge.en": read_lines(files["Lan-Bridge.en"])[seg_id - 1]}
     assert selected_texts(tmp_path / "run" / "texts.parquet", "other", [1]) == {}
+
+
+@pytest.mark.parametrize("data", [b"ok\nok\nbad \xff here\n", b"ok\n\xc3", b"ok\nx\x00y\n", b"\xff\xfeu\x00"])
+def test_line_file_errors_are_read_lines_errors(tmp_path, data):
+    """Invalid UTF-8 (also a character cut by the end of the file) and NUL bytes
+    give read_lines' message, line and column, wherever the blocks are cut."""
+    path = tmp_path / "t.txt"
+    path.write_bytes(data)
+    with pytest.raises(UserError) as expected:
+        read_lines(path)
+    for block in (1, 4, 1 << 20):
+        reader = LineFile(path, block_bytes=block)
+        with pytest.raises(UserError) as got:
+            reader.take(10)
+        reader.close()
+        assert str(got.value) == str(expected.value)
+
+
+def test_stream_without_source(files, cli):
+    """No --src: empty source segments, as the in-memory path scores them."""
+    args = ["score", "--refs", files["A.en"], "--hyps", files["LT22.en"], "-l", "de-en", "--cache", "off", "-f", "json"]
+    _, expected, _ = cli(*args)
+    code, out, err = cli(*args, "--stream", "--chunk-size", "17")
+    assert code == 0, err
+    assert out == expected
