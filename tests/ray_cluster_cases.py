@@ -37,6 +37,7 @@ from eval.store import StatsCache, segment_keys  # noqa: E402
 
 PAIR = "de-fr"
 OBJECT_STORE = 80 * 1024**2
+MODEL_ROWS = 300  # BERTScore cases score the first rows of every system: CI has two cores
 
 
 def _files():
@@ -46,11 +47,25 @@ def _files():
     return refs, hyps
 
 
-def _testset() -> TestSet:
+def _testset(rows: int | None = None) -> TestSet:
     refs, hyps = _files()
-    ref = read_lines(refs[0])
-    systems = {p.name.split(".hyp.")[1].removesuffix(".fr"): read_lines(p) for p in hyps}
+    ref = read_lines(refs[0])[:rows]
+    systems = {p.name.split(".hyp.")[1].removesuffix(".fr"): read_lines(p)[:rows] for p in hyps}
     return TestSet("wmt22-de-fr", "de", "fr", [""] * len(ref), {"A": ref}, systems)
+
+
+def _subset_files(tmp_path: Path, rows: int) -> tuple[list[Path], list[Path]]:
+    """The pair's files cut to their first rows (same names, so systems keep theirs)."""
+    out = []
+    for group in _files():
+        cut = []
+        for path in group:
+            (tmp_path / "subset").mkdir(exist_ok=True)
+            target = tmp_path / "subset" / path.name
+            target.write_text("".join(line + "\n" for line in read_lines(path)[:rows]), encoding="utf-8")
+            cut.append(target)
+        out.append(cut)
+    return out[0], out[1]
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +89,58 @@ def cluster():
 
 def _metrics():
     return build_metrics(metric_specs(["bleu", "chrf", "ter"]), "fr")
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory) -> str:
+    """A 3-layer random BERT (seed 0), WordPiece vocabulary trained on the pair's
+    references, 64 positions (longer segments are scored in pieces)."""
+    import torch
+    import transformers
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+
+    out = tmp_path_factory.mktemp("tiny-bert")
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    trainer = trainers.WordPieceTrainer(vocab_size=600, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])
+    tok.train_from_iterator(_testset().references["A"], trainer)
+    tok.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", special_tokens=[("[CLS]", tok.token_to_id("[CLS]")), ("[SEP]", tok.token_to_id("[SEP]"))])
+    transformers.PreTrainedTokenizerFast(
+        tokenizer_object=tok, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]", sep_token="[SEP]",
+        mask_token="[MASK]", model_max_length=64).save_pretrained(out)
+    torch.manual_seed(0)
+    config = transformers.BertConfig(vocab_size=tok.get_vocab_size(), hidden_size=32, num_hidden_layers=3,
+                                     num_attention_heads=4, intermediate_size=64, max_position_embeddings=64)
+    transformers.BertModel(config).eval().save_pretrained(out)
+    return str(out)
+
+
+def _bertscore(model: str):
+    """BERTScore on the tiny model, as `-m bertscore --model M -o bertscore.layer=2` builds it."""
+    from eval.metrics import build_metric
+
+    return build_metric("bertscore", trg_lang="fr", src_lang="de", model=model, layer=2, device="cpu")
+
+
+def test_model_metric_on_an_actor_pool(cluster, tiny_bert):
+    """BERTScore (long segments split into pieces) on a pool of two actors, one per
+    node: statistics equal the local run's exactly; both nodes scored systems; each
+    actor loaded its model once and scored several batches with it."""
+    ts = _testset(MODEL_ROWS)
+    local = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, 1, LocalExecutor())
+    executor = RayExecutor(ExecutorSpec("ray"))
+    remote = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, None, executor)
+    for key, stats in local.stats.items():
+        assert np.array_equal(stats, remote.stats[key]), key
+    assert sum(s["split"] for s in local.long_input_counts()["bertscore"]["systems"].values()) > 0
+    assert len(executor.nodes) == 2, executor.nodes
+    assert sorted(executor.dispatched) == sorted(("bertscore", s, 0, len(ts)) for s in ts.systems)
+    reports = list(executor.actors.values())
+    assert len(reports) == 2 and {r.node for r in reports} == set(executor.nodes)
+    assert [r.loads for r in reports] == [1, 1], reports  # one model load per actor ...
+    assert sum(r.chunks for r in reports) == len(ts.systems)  # ... for all of its systems' batches
 
 
 def test_statistics_identical_and_both_nodes_work(cluster):
@@ -115,8 +182,8 @@ def test_half_filled_cache_sends_only_the_misses(cluster, tmp_path):
     cache.close()
 
 
-def _score_cli(tmp_path: Path, name: str, *extra: str) -> tuple[dict, pd.DataFrame]:
-    refs, hyps = _files()
+def _score_cli(tmp_path: Path, name: str, *extra: str, rows: int | None = None) -> tuple[dict, pd.DataFrame]:
+    refs, hyps = _files() if rows is None else _subset_files(tmp_path, rows)
     out = tmp_path / name
     args = [sys.executable, "-m", "eval.cli", "score", "--refs", *map(str, refs), "--hyps", *map(str, hyps),
             "-l", PAIR, "--cache", "off", "--format", "json", "--confidence", "--paired-bs", "--out", str(out), *extra]
@@ -126,11 +193,15 @@ def _score_cli(tmp_path: Path, name: str, *extra: str) -> tuple[dict, pd.DataFra
     return json.loads(proc.stdout), pd.read_parquet(out / "segments.parquet")
 
 
-def test_cli_parity_scores_intervals_p_values(cluster, tmp_path):
+def test_cli_parity_scores_intervals_p_values(cluster, tiny_bert, tmp_path):
     """``mteval score --executor ray --ray-address``: corpus scores, confidence
-    intervals, p-values and segment scores equal the local run's exactly."""
-    local, local_segments = _score_cli(tmp_path, "local")
-    remote, remote_segments = _score_cli(tmp_path, "ray", "--executor", "ray", "--ray-address", cluster.address)
+    intervals, p-values and segment scores equal the local run's exactly, for the
+    lexical metrics (Ray Core tasks) and BERTScore (an actor pool)."""
+    metrics = ("-m", "bleu,chrf,ter,bertscore", "--model", tiny_bert, "-o", "bertscore.layer=2")
+    local, local_segments = _score_cli(tmp_path, "local", *metrics, rows=MODEL_ROWS)
+    remote, remote_segments = _score_cli(tmp_path, "ray", *metrics, "--executor", "ray",
+                                         "--ray-address", cluster.address, rows=MODEL_ROWS)
+    assert "bertscore" in local_segments.columns
     assert remote == local
     assert any("p_value" in json.dumps(entry) for entry in local["systems"].values())
     pd.testing.assert_frame_equal(remote_segments, local_segments, check_exact=True)

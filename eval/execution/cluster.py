@@ -1,24 +1,26 @@
-"""Lexical statistics as Ray Core tasks over chunks (metric x system x row range).
+"""Statistics on a Ray cluster: lexical metrics as Ray Core tasks over chunks
+(metric x system x row range), model metrics on Ray Data actor pools (models.py).
 
-Each task returns the chunk's per-segment sufficient statistics (counts), and
+Each lexical task returns the chunk's per-segment sufficient statistics (counts), and
 the driver puts the rows back in segment order, so every sum, score, interval
 and p-value is the local run's exactly. Workers never see the cache: the
-caller looks it up before and writes it after. Metrics whose statistics for a
-segment depend on the rest of the test set (``cacheable = False``) or that
-must run in one process (``parallel_safe = False``) stay on the driver.
+caller looks it up before and writes each chunk as it arrives. Metrics whose
+statistics for a segment depend on the rest of the test set (``cacheable = False``,
+BERTScore with idf) stay on the driver.
 """
 from __future__ import annotations
 
 import os
 import socket
 from collections import Counter
-from typing import Any
-
-import numpy as np
+from typing import Iterator
 
 from ..errors import UserError
 from ..progress import progress
+from .chunks import Chunk
 from .local import LocalExecutor
+from .models import MAX_RETRIES as MODEL_RETRIES
+from .models import ActorReport, ModelChunk, score_chunks, user_error_in
 from .spec import ExecutorSpec
 
 # Ray's C++ core logs each connection retry on stderr; an error here is one line.
@@ -33,13 +35,11 @@ CHUNK_ROWS = 256  # rows per task: small enough to spread a test set over the no
 MAX_RETRIES = 3  # a task lost with its worker or node is run again this often
 CONNECT_TIMEOUT_S = 5.0
 
-
 def _chunk_stats(metric, sources: list[str], refs: list[list[str]], hyps: list[str]):
     """One chunk on a worker: statistics rows, payloads, and the node that did it."""
     prepared = metric.prepare(sources, refs)
     stats, payloads = metric.segment_stats_and_payloads(hyps, prepared)
     return stats, payloads, ray.get_runtime_context().get_node_id()
-
 
 def check_reachable(address: str) -> None:
     """Fail within seconds, naming the address, where nothing listens: Ray's own
@@ -52,7 +52,6 @@ def check_reachable(address: str) -> None:
         socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
     except OSError as exc:
         raise UserError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from None
-
 
 def connect(address: str | None) -> None:
     """Join the cluster at ``address`` (None: a local one, as ``ray.init()`` does),
@@ -69,62 +68,88 @@ def connect(address: str | None) -> None:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"cannot join the Ray cluster at {address or 'a new local cluster'}: {first}") from None
 
-
 class RayExecutor:
-    """Chunks of chunkable metrics on the cluster; the rest locally."""
+    """Lexical chunks as Ray Core tasks, model metrics on Ray Data actor pools
+    (eval/execution/models.py), the rest locally; every chunk yielded as it finishes."""
 
     kind = "ray"
 
-    def __init__(self, spec: ExecutorSpec, chunk_rows: int = CHUNK_ROWS):
+    def __init__(self, spec: ExecutorSpec, chunk_rows: int | None = None):
         connect(spec.address)
         self.spec = spec
-        self.chunk_rows = chunk_rows
+        self.chunk_rows = chunk_rows or CHUNK_ROWS
         self.remote = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(_chunk_stats)
         self.nodes: Counter[str] = Counter()  # node id -> chunks it computed
         self.dispatched: list[tuple[str, str, int, int]] = []  # (metric, system, start, stop)
+        self.actors: dict[str, ActorReport] = {}  # actor id -> its latest report (model metrics)
 
-    def compute(self, ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], Any]:
-        chunkable = [t for t in tasks if self._chunkable(metrics[t[0]])]
-        results = LocalExecutor().compute(ts, metrics, refs, [t for t in tasks if t not in chunkable], jobs)
-        metric_refs = {label: ray.put(metrics[label]) for label in {label for label, _ in chunkable}}
-        results.update(self._dispatch(ts.name, [
-            (label, system, metric_refs[label], ts.source, refs, ts.systems[system]) for label, system in chunkable]))
-        return results
+    def compute(self, ts, metrics, refs, tasks, jobs) -> Iterator[Chunk]:
+        lexical = [t for t in tasks if _lexical(metrics[t[0]])]
+        model = [t for t in tasks if _model(metrics[t[0]])]
+        rest = [t for t in tasks if t not in lexical and t not in model]
+        metric_refs = {label: ray.put(metrics[label]) for label in {label for label, _ in lexical}}
+        yield from self._dispatch(ts.name, [
+            (label, system, metric_refs[label], ts.source, refs, ts.systems[system]) for label, system in lexical])
+        for label in dict.fromkeys(label for label, _ in model):
+            work = [ModelChunk(system, ts.systems[system]) for name, system in model if name == label]
+            yield from self._models(ts.name, label, metrics[label], ts.source, refs, work)
+        yield from LocalExecutor().compute(ts, metrics, refs, rest, jobs)
 
-    def rows(self, testset, label, system, metric, sources, refs, hyps):
+    def rows(self, testset, label, system, metric, sources, refs, hyps) -> Iterator[Chunk]:
         """The rows a partly cached system lacks: only these reach the cluster."""
-        if not self._chunkable(metric):
-            return LocalExecutor().rows(testset, label, system, metric, sources, refs, hyps)
-        return self._dispatch(testset, [(label, system, ray.put(metric), sources, refs, hyps)])[label, system]
+        if _lexical(metric):
+            return self._dispatch(testset, [(label, system, ray.put(metric), sources, refs, hyps)])
+        if _model(metric):
+            return self._models(testset, label, metric, sources, refs,
+                                [ModelChunk(system, list(hyps), list(sources), [list(r) for r in refs])])
+        return LocalExecutor().rows(testset, label, system, metric, sources, refs, hyps)
 
-    @staticmethod
-    def _chunkable(metric) -> bool:
-        """A segment's statistics depend on that segment only, and any process may compute them."""
-        return metric.cacheable and metric.parallel_safe
-
-    def _dispatch(self, testset: str, work) -> dict[tuple[str, str], Any]:
-        """Chunk each (label, system, metric, sources, refs, hyps), gather rows in order."""
-        pending = []
+    def _dispatch(self, testset: str, work) -> Iterator[Chunk]:
+        """Chunk each (label, system, metric, sources, refs, hyps); yield chunks as they finish."""
+        pending = {}
         for label, system, metric_ref, sources, refs, hyps in work:
             for start in range(0, len(hyps), self.chunk_rows):
                 stop = min(len(hyps), start + self.chunk_rows)
                 ref = self.remote.remote(metric_ref, sources[start:stop], [s[start:stop] for s in refs],
                                          hyps[start:stop])
-                pending.append(((label, system, start, stop), ref))
+                pending[ref] = (label, system, start, stop)
                 self.dispatched.append((label, system, start, stop))
-        parts: dict[tuple[str, str], list] = {(label, system): [] for label, system, *_ in work}
+        if not pending:
+            return
         try:
-            for chunk, ref in progress(pending, len(pending), f"{testset} (ray)"):
+            for ref in progress(_as_finished(list(pending)), len(pending), f"{testset} (ray)"):
+                label, system, start, stop = chunk = pending.pop(ref)
                 stats, payloads, node = self._result(testset, chunk, ref)
                 self.nodes[node] += 1
-                parts[chunk[:2]].append((stats, payloads))
-        except BaseException:  # a failed chunk or an interrupt: the rest is not wanted
-            for _, ref in pending:
+                yield Chunk(label, system, start, stop, stats, payloads)
+        finally:  # a failed chunk, an interrupt or a caller that stopped: the rest is not wanted
+            for ref in pending:
                 ray.cancel(ref)
+
+    def _models(self, testset: str, label: str, metric, sources, refs, chunks: list[ModelChunk]) -> Iterator[Chunk]:
+        """One model metric's chunks on an actor pool, each yielded as it finishes."""
+        for chunk in chunks:
+            self.dispatched.append((label, chunk.system, 0, len(chunk.hypotheses)))
+        done: set[int] = set()
+        found = score_chunks(metric, sources, refs, chunks, self.spec.gpus_per_worker, self.actors)
+        try:
+            for index, stats, payloads, node in progress(found, len(chunks), f"{testset} {label} (ray)"):
+                done.add(index)
+                self.nodes[node] += 1
+                yield Chunk(label, chunks[index].system, 0, len(chunks[index].hypotheses), stats, payloads)
+        except UserError:
             raise
-        return {task: (np.concatenate([s for s, _ in chunks]),
-                       None if chunks[0][1] is None else [p for _, ps in chunks for p in ps])
-                for task, chunks in parts.items()}
+        except Exception as exc:
+            error = user_error_in(exc)
+            if error is not None:
+                raise UserError(str(error)) from None
+            lost = [c for i, c in enumerate(chunks) if i not in done]
+            if not lost:
+                raise
+            more = f" (or one of {len(lost) - 1} other unfinished chunks)" if len(lost) > 1 else ""
+            raise UserError(f"{testset}: metric {label}, system {lost[0].system}, chunk rows 1-"
+                            f"{len(lost[0].hypotheses)}{more}: lost on the Ray cluster after {MODEL_RETRIES} "
+                            f"retries ({_first_line(exc)})") from None
 
     def _result(self, testset: str, chunk, ref):
         """The chunk's result; a user error on a worker reads as it does locally,
@@ -139,3 +164,22 @@ class RayExecutor:
         except ray.exceptions.RayError as exc:
             raise UserError(f"{testset}: metric {label}, system {system}, chunk rows {start + 1}-{stop}: lost on "
                             f"the Ray cluster after {MAX_RETRIES} retries ({type(exc).__name__})") from None
+
+def _lexical(metric) -> bool:
+    """Any process may compute a segment's statistics, from that segment alone: Ray Core tasks."""
+    return metric.cacheable and metric.parallel_safe
+
+def _model(metric) -> bool:
+    """A model metric (holds a model, so not forked) whose segment statistics depend on
+    that segment alone: an actor pool."""
+    return metric.cacheable and not metric.parallel_safe
+
+def _as_finished(refs: list) -> Iterator:
+    """Object refs in the order their tasks finish."""
+    while refs:
+        ready, refs = ray.wait(refs, num_returns=1)
+        yield from ready
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__

@@ -1,0 +1,176 @@
+"""Model metrics on a Ray cluster: Ray Data ``map_batches`` over an actor pool.
+
+Each actor loads the metric's model once, in its constructor, and prepares the
+test set's references once (as the local run does, once per test set); then it
+scores chunks. A chunk of a model metric is one whole system, the unit over
+which the local run forms its length-sorted batches (``length_batches`` in
+eval/models/encoding.py sorts a system's segments by token count and packs them
+under a token budget). Cutting a system into row ranges would change which
+segments share a batch and how much padding they carry, and that moves CPU
+results in their last bits; with whole systems each actor runs exactly the
+local run's batches, so a segment's score is the same bits whichever worker
+ran it. The rows a partly cached system lacks are one chunk with their own
+``prepare``, again as the local run computes them.
+
+The pool asks one whole CPU per actor (and ``gpus_per_worker`` GPUs, fractional
+allowed) and is no larger than the cluster holds: a fractional-CPU pool can
+starve Ray Data of the CPUs its own tasks need and hang without an error. The
+input is made in the driver (``from_items``, one block per chunk, so chunks
+spread over the pool instead of landing in one block), so the pipeline needs
+no read tasks at all.
+"""
+from __future__ import annotations
+
+import logging
+import pickle
+import sys
+import warnings
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import UserError
+from .chunks import Chunk
+
+MAX_RETRIES = 3  # an actor lost with its process or node is restarted, and its chunk rerun, this often
+_LOADERS = (("eval.models.loading", "load_encoder"), ("eval.metrics.neural.comet", "load_comet"),
+            ("eval.metrics.neural.metricx", "load_metricx"), ("eval.metrics.neural.offtarget", "_detector"))
+
+
+def model_loads() -> int:
+    """Models this process has loaded so far (misses of the cached loaders)."""
+    total = 0
+    for module, name in _LOADERS:
+        loader = getattr(sys.modules.get(module), name, None)
+        if loader is not None:
+            total += loader.cache_info().misses
+    return total
+
+
+def load_model(metric) -> None:
+    """Load the metric's model now (the property each model metric reads it through)."""
+    inner = getattr(metric, "inner", metric)
+    for attribute in ("loaded", "bundle"):
+        if hasattr(type(inner), attribute):
+            getattr(inner, attribute)
+            return
+
+
+@dataclass(frozen=True)
+class ModelChunk:
+    """One system of one model metric; ``sources``/``references`` only for the rows of a
+    partly cached system, which are prepared on their own."""
+
+    system: str
+    hypotheses: list[str]
+    sources: list[str] | None = None
+    references: list[list[str]] | None = None
+
+
+class ChunkScorer:
+    """One actor of the pool: the model loaded once, the test set's references prepared
+    once, then one chunk per call. Reports, with each result, where it ran, how many
+    models its process loaded and how many chunks it scored."""
+
+    def __init__(self, metric, work):
+        import ray
+
+        self.metric = metric
+        self.sources, self.references, self.chunks = ray.get(work[0])
+        load_model(metric)
+        self.prepared = None
+        context = ray.get_runtime_context()
+        self.node, self.actor = context.get_node_id(), context.get_actor_id()
+        self.calls = 0
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        results = []
+        for index in batch["chunk"]:
+            chunk = self.chunks[int(index)]
+            if chunk.sources is None:
+                if self.prepared is None:
+                    self.prepared = self.metric.prepare(self.sources, self.references)
+                prepared = self.prepared
+            else:
+                prepared = self.metric.prepare(chunk.sources, chunk.references)
+            stats, payloads = self.metric.segment_stats_and_payloads(chunk.hypotheses, prepared)
+            self.calls += 1
+            results.append(pickle.dumps((np.asarray(stats), payloads, self.node, self.actor, model_loads(),
+                                         self.calls)))
+        return {"chunk": np.asarray(batch["chunk"]), "result": np.array(results, dtype=object)}
+
+
+@dataclass
+class ActorReport:
+    """What the pool's actors said: per actor its node, models loaded and chunks scored."""
+
+    node: str
+    loads: int
+    chunks: int
+
+
+def pool_size(chunks: int, gpus_per_worker: float) -> int:
+    """As many one-CPU (and ``gpus_per_worker``-GPU) actors as the live nodes hold, at most one per chunk."""
+    import ray
+
+    fit = 0
+    for node in ray.nodes():
+        if not node.get("Alive"):
+            continue
+        resources = node.get("Resources", {})
+        actors = int(resources.get("CPU", 0))
+        if gpus_per_worker > 0:
+            actors = min(actors, int(resources.get("GPU", 0) / gpus_per_worker + 1e-9))
+        fit += actors
+    if fit < 1:
+        need = f"{gpus_per_worker:g} GPU and 1 CPU" if gpus_per_worker > 0 else "1 CPU"
+        raise UserError(f"no node of the Ray cluster has {need} for a model worker (executor.gpus_per_worker)")
+    return max(1, min(chunks, fit))
+
+
+def quiet_ray_data() -> None:
+    """No progress bars or execution logs from Ray Data on the terminal: mteval reports progress itself."""
+    import ray.data
+
+    context = ray.data.DataContext.get_current()
+    context.enable_progress_bars = False
+    context.print_on_execution_start = False
+    context.enable_auto_log_stats = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+
+
+def score_chunks(metric, sources, references, chunks: list[ModelChunk], gpus_per_worker: float,
+                 reports: dict[str, ActorReport]) -> Iterator[tuple[int, np.ndarray, list[str] | None, str]]:
+    """(chunk index, statistics, payloads, node) for every chunk, as each finishes;
+    ``reports`` gets each actor's latest report."""
+    import ray
+    import ray.data
+
+    quiet_ray_data()
+    work = ray.put((list(sources), [list(r) for r in references], chunks))
+    dataset = ray.data.from_items([{"chunk": i} for i in range(len(chunks))], override_num_blocks=len(chunks))
+    # One chunk in flight per actor: a free actor takes the next chunk, none queues behind a busy one.
+    pool = ray.data.ActorPoolStrategy(size=pool_size(len(chunks), gpus_per_worker), max_tasks_in_flight_per_actor=1)
+    with warnings.catch_warnings():  # the retry bounds have no named parameter yet; Ray warns on any other
+        warnings.simplefilter("ignore", DeprecationWarning)
+        dataset = dataset.map_batches(
+            ChunkScorer, fn_constructor_kwargs={"metric": metric, "work": [work]}, batch_size=1,
+            batch_format="numpy", compute=pool, num_cpus=1, num_gpus=gpus_per_worker or None,
+            max_restarts=MAX_RETRIES, max_task_retries=MAX_RETRIES)
+    for row in dataset.iter_rows():
+        stats, payloads, node, actor, loads, calls = pickle.loads(row["result"])
+        reports[actor] = ActorReport(node, loads, calls)
+        yield int(row["chunk"]), stats, payloads, node
+
+
+def user_error_in(exc: BaseException) -> UserError | None:
+    """The user error an exception from the cluster carries, however deeply Ray wrapped it."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, UserError):
+            return exc
+        exc = getattr(exc, "cause", None) or exc.__cause__ or exc.__context__
+    return None
+
