@@ -32,6 +32,7 @@ from eval.errors import UserError  # noqa: E402
 from eval.execution import ExecutorSpec  # noqa: E402
 from eval.execution.cluster import RayExecutor  # noqa: E402
 from eval.execution.local import LocalExecutor  # noqa: E402
+from eval.metrics.neural.bertscore import BERTScore  # noqa: E402
 from eval.scoring import build_metrics, score_testset  # noqa: E402
 from eval.store import StatsCache, segment_keys  # noqa: E402
 
@@ -276,6 +277,133 @@ def test_chunk_lost_for_good_names_it(cluster):
     assert "\n" not in str(err.value)
 
 
+class RaiseBertScore(_FailsOnWorker, BERTScore):
+    how = "raise"
+
+
+class ExitBertScore(_FailsOnWorker, BERTScore):
+    how = "exit"
+
+
+def test_user_error_on_an_actor_reads_as_locally(cluster, tiny_bert):
+    ts = _testset(40)
+    with pytest.raises(UserError) as err:
+        score_testset(ts, {"bertscore": RaiseBertScore(model=tiny_bert, layer=2, device="cpu")}, None, None,
+                      RayExecutor(ExecutorSpec("ray")))
+    assert str(err.value) == "refs.fr:3: a user error found on a worker"
+
+
+def test_actor_lost_for_good_names_the_chunk(cluster, tiny_bert):
+    """The actor's process dies on every attempt: after its restarts the run stops,
+    naming the chunk (one system of 40 rows)."""
+    full = _testset(40)
+    name = next(iter(full.systems))
+    ts = TestSet(full.name, "de", "fr", full.source, full.references, {name: full.systems[name]})
+    with pytest.raises(UserError) as err:
+        score_testset(ts, {"bertscore": ExitBertScore(model=tiny_bert, layer=2, device="cpu")}, None, None,
+                      RayExecutor(ExecutorSpec("ray")))
+    assert str(err.value).startswith(f"wmt22-de-fr: metric bertscore, system {name}, chunk rows 1-40: lost on "
+                                      "the Ray cluster after 3 retries"), str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def _cached_keys(path: Path) -> set[bytes]:
+    import sqlite3
+
+    if not path.exists():
+        return set()
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10) as db:
+        try:
+            return {key for (key,) in db.execute("SELECT key FROM stats")}
+        except sqlite3.OperationalError:  # the driver has not made the table yet
+            return set()
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    """A copy that includes what is still in the write-ahead log."""
+    import sqlite3
+
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def _kill_driver_when(cluster, tmp_path: Path, args: list[str], ready, chunk_rows: int) -> None:
+    """``mteval score ARGS --executor ray --cache C`` with ``chunk_rows``-row lexical
+    chunks, SIGKILLed once ``ready(cached keys)`` holds while it still runs."""
+    prelude = f"import eval.execution.cluster as c; c.CHUNK_ROWS = {chunk_rows}"
+    code = f"import sys; {prelude}; from eval.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen([sys.executable, "-c", code, "score", *args, "--cache", str(tmp_path / "c.sqlite"),
+                             "--executor", "ray", "--ray-address", cluster.address], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 150
+    try:
+        while proc.poll() is None and time.monotonic() < deadline and not ready(_cached_keys(tmp_path / "c.sqlite")):
+            time.sleep(0.02)
+        assert proc.poll() is None, f"the run ended before the driver could be killed: {proc.stderr.read()[-2000:]}"
+    finally:
+        proc.kill()  # SIGKILL: no cleanup, no last write
+        proc.wait(timeout=30)
+
+
+def test_lost_driver_rerun_skips_finished_lexical_chunks(cluster, tmp_path):
+    """The driver is SIGKILLed while lexical chunks come back; the cluster stays. A
+    rerun dispatches exactly the rows no finished chunk wrote, and its statistics
+    equal a clean run's."""
+    ts = _testset()
+    keys = {label: [segment_keys(m.signature(1), ts.source, [ts.references["A"]], hyps) for hyps in ts.systems.values()]
+            for label, m in _metrics().items()}
+    every = {k for per in keys.values() for system in per for k in system}
+    refs, hyps = _files()
+    _kill_driver_when(cluster, tmp_path, ["--refs", *map(str, refs), "--hyps", *map(str, hyps), "-l", PAIR],
+                      lambda cached: len(cached & every) >= 64, chunk_rows=16)
+    cached = _cached_keys(tmp_path / "c.sqlite")
+    missing = sum(k not in cached for per in keys.values() for system in per for k in system)
+    assert 0 < missing < sum(len(system) for per in keys.values() for system in per)
+    cache = StatsCache(tmp_path / "c.sqlite")
+    executor = RayExecutor(ExecutorSpec("ray"), chunk_rows=16)
+    scored = score_testset(ts, _metrics(), cache, None, executor)
+    cache.close()
+    assert sum(stop - start for *_, start, stop in executor.dispatched) == missing == scored.computed_segments
+    local = score_testset(ts, _metrics(), None, 1, LocalExecutor())
+    for key, stats in local.stats.items():
+        assert np.array_equal(stats, scored.stats[key]), key
+
+
+def test_lost_driver_rerun_skips_finished_model_chunks(cluster, tiny_bert, tmp_path):
+    """The driver is SIGKILLed once BERTScore has finished some systems but not all;
+    a rerun sends only the unfinished systems to the actor pool, and its statistics
+    equal a clean run's."""
+    ts = _testset(MODEL_ROWS)
+    signature = _bertscore(tiny_bert).signature(1)
+    keys = {name: set(segment_keys(signature, ts.source, [ts.references["A"]], hyps))
+            for name, hyps in ts.systems.items()}
+    refs, hyps = _subset_files(tmp_path, MODEL_ROWS)
+    _kill_driver_when(cluster, tmp_path, ["--refs", *map(str, refs), "--hyps", *map(str, hyps), "-l", PAIR,
+                                          "-m", "bertscore", "--model", tiny_bert, "-o", "bertscore.layer=2"],
+                      lambda cached: any(k <= cached for k in keys.values()), chunk_rows=256)
+    cached = _cached_keys(tmp_path / "c.sqlite")
+    finished = {name for name, k in keys.items() if k <= cached}
+    assert 0 < len(finished) < len(ts.systems)
+    _copy_database(tmp_path / "c.sqlite", tmp_path / "local.sqlite")  # the same cache state for a local rerun
+    reruns = {}
+    for name, executor in (("c", RayExecutor(ExecutorSpec("ray"))), ("local", LocalExecutor())):
+        cache = StatsCache(tmp_path / f"{name}.sqlite")
+        reruns[name] = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, cache, 1, executor)
+        cache.close()
+        if name == "c":
+            assert {system for _, system, *_ in executor.dispatched} == set(ts.systems) - finished
+    clean = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, 1, LocalExecutor())
+    for key, stats in clean.stats.items():
+        assert np.array_equal(reruns["c"].stats[key], reruns["local"].stats[key]), key
+        # A system some of whose segments another system's finished chunk had cached
+        # (identical outputs) scores only the rest, batched on their own, as the
+        # local run does on a rerun: equal to a clean run to float32 rounding.
+        np.testing.assert_allclose(reruns["c"].stats[key], stats, rtol=0, atol=1e-6, err_msg=str(key))
+        if not keys[key[1]] & cached:
+            assert np.array_equal(reruns["c"].stats[key], stats), key
+
+
 def test_worker_node_killed_mid_run_and_replaced(cluster):
     """The second node dies (no grace) once it has computed chunks; its lost
     tasks and results run again elsewhere and a replacement node joins: the
@@ -301,3 +429,4 @@ def test_worker_node_killed_mid_run_and_replaced(cluster):
         assert len(scored.stats[key]) == len(ts)
         assert np.array_equal(stats, scored.stats[key]), key
     assert executor.nodes[worker.node_id] >= 3
+

@@ -20,7 +20,7 @@ from ..progress import progress
 from .chunks import Chunk
 from .local import LocalExecutor
 from .models import MAX_RETRIES as MODEL_RETRIES
-from .models import ActorReport, ModelChunk, score_chunks, user_error_in
+from .models import ActorReport, ModelChunk, score_chunks
 from .spec import ExecutorSpec
 
 # Ray's C++ core logs each connection retry on stderr; an error here is one line.
@@ -139,17 +139,14 @@ class RayExecutor:
                 yield Chunk(label, chunks[index].system, 0, len(chunks[index].hypotheses), stats, payloads)
         except UserError:
             raise
-        except Exception as exc:
-            error = user_error_in(exc)
-            if error is not None:
-                raise UserError(str(error)) from None
+        except ray.exceptions.RayError as exc:  # an actor lost for good, after its restarts
             lost = [c for i, c in enumerate(chunks) if i not in done]
             if not lost:
                 raise
             more = f" (or one of {len(lost) - 1} other unfinished chunks)" if len(lost) > 1 else ""
             raise UserError(f"{testset}: metric {label}, system {lost[0].system}, chunk rows 1-"
                             f"{len(lost[0].hypotheses)}{more}: lost on the Ray cluster after {MODEL_RETRIES} "
-                            f"retries ({_first_line(exc)})") from None
+                            f"retries ({type(exc).__name__})") from None
 
     def _result(self, testset: str, chunk, ref):
         """The chunk's result; a user error on a worker reads as it does locally,
@@ -179,7 +176,3 @@ def _as_finished(refs: list) -> Iterator:
     while refs:
         ready, refs = ray.wait(refs, num_returns=1)
         yield from ready
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__

@@ -78,16 +78,28 @@ class ChunkScorer:
 
         self.metric = metric
         self.sources, self.references, self.chunks = ray.get(work[0])
-        load_model(metric)
+        self.error: str | None = None
+        try:
+            load_model(metric)
+        except UserError as exc:  # said with the first chunk's result: Ray Data keeps no cause from a constructor
+            self.error = str(exc)
         self.prepared = None
         context = ray.get_runtime_context()
         self.node, self.actor = context.get_node_id(), context.get_actor_id()
         self.calls = 0
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        results = []
-        for index in batch["chunk"]:
-            chunk = self.chunks[int(index)]
+        results = [pickle.dumps((self._score(int(index)), self.node, self.actor, model_loads(), self.calls))
+                   for index in batch["chunk"]]
+        return {"chunk": np.asarray(batch["chunk"]), "result": np.array(results, dtype=object)}
+
+    def _score(self, index: int):
+        """(statistics, payloads), or the text of a user error: Ray Data passes on an
+        exception raised here without its cause, so a user error comes back as a result."""
+        if self.error is not None:
+            return self.error
+        chunk = self.chunks[index]
+        try:
             if chunk.sources is None:
                 if self.prepared is None:
                     self.prepared = self.metric.prepare(self.sources, self.references)
@@ -95,10 +107,10 @@ class ChunkScorer:
             else:
                 prepared = self.metric.prepare(chunk.sources, chunk.references)
             stats, payloads = self.metric.segment_stats_and_payloads(chunk.hypotheses, prepared)
-            self.calls += 1
-            results.append(pickle.dumps((np.asarray(stats), payloads, self.node, self.actor, model_loads(),
-                                         self.calls)))
-        return {"chunk": np.asarray(batch["chunk"]), "result": np.array(results, dtype=object)}
+        except UserError as exc:
+            return str(exc)
+        self.calls += 1
+        return np.asarray(stats), payloads
 
 
 @dataclass
@@ -159,18 +171,8 @@ def score_chunks(metric, sources, references, chunks: list[ModelChunk], gpus_per
             batch_format="numpy", compute=pool, num_cpus=1, num_gpus=gpus_per_worker or None,
             max_restarts=MAX_RETRIES, max_task_retries=MAX_RETRIES)
     for row in dataset.iter_rows():
-        stats, payloads, node, actor, loads, calls = pickle.loads(row["result"])
+        result, node, actor, loads, calls = pickle.loads(row["result"])
         reports[actor] = ActorReport(node, loads, calls)
-        yield int(row["chunk"]), stats, payloads, node
-
-
-def user_error_in(exc: BaseException) -> UserError | None:
-    """The user error an exception from the cluster carries, however deeply Ray wrapped it."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, UserError):
-            return exc
-        exc = getattr(exc, "cause", None) or exc.__cause__ or exc.__context__
-    return None
-
+        if isinstance(result, str):
+            raise UserError(result)
+        yield int(row["chunk"]), *result, node
