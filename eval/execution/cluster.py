@@ -23,6 +23,7 @@ from .models import MAX_RETRIES as MODEL_RETRIES
 from .models import ActorReport, ModelChunk, score_chunks
 from .spec import ExecutorSpec
 
+
 # Ray's C++ core logs each connection retry on stderr; an error here is one line.
 os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "error")
 try:
@@ -30,16 +31,19 @@ try:
 except ImportError:  # the optional extra is not installed
     ray = None
 
+
 INSTALL_HINT = "--executor ray needs Ray, which is not installed: pip install 'mteval[ray]'"
 CHUNK_ROWS = 256  # rows per task: small enough to spread a test set over the nodes
 MAX_RETRIES = 3  # a task lost with its worker or node is run again this often
 CONNECT_TIMEOUT_S = 5.0
+
 
 def _chunk_stats(metric, sources: list[str], refs: list[list[str]], hyps: list[str]):
     """One chunk on a worker: statistics rows, payloads, and the node that did it."""
     prepared = metric.prepare(sources, refs)
     stats, payloads = metric.segment_stats_and_payloads(hyps, prepared)
     return stats, payloads, ray.get_runtime_context().get_node_id()
+
 
 def check_reachable(address: str) -> None:
     """Fail within seconds, naming the address, where nothing listens: Ray's own
@@ -52,6 +56,7 @@ def check_reachable(address: str) -> None:
         socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S).close()
     except OSError as exc:
         raise UserError(f"cannot reach the Ray cluster at {address}: {exc.strerror or exc}") from None
+
 
 def connect(address: str | None) -> None:
     """Join the cluster at ``address`` (None: a local one, as ``ray.init()`` does),
@@ -67,6 +72,7 @@ def connect(address: str | None) -> None:
     except (ConnectionError, RuntimeError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UserError(f"cannot join the Ray cluster at {address or 'a new local cluster'}: {first}") from None
+
 
 class RayExecutor:
     """Lexical chunks as Ray Core tasks, model metrics on Ray Data actor pools
@@ -144,9 +150,8 @@ class RayExecutor:
             if not lost:
                 raise
             more = f" (or one of {len(lost) - 1} other unfinished chunks)" if len(lost) > 1 else ""
-            raise UserError(f"{testset}: metric {label}, system {lost[0].system}, chunk rows 1-"
-                            f"{len(lost[0].hypotheses)}{more}: lost on the Ray cluster after {MODEL_RETRIES} "
-                            f"retries ({type(exc).__name__})") from None
+            raise UserError(f"{testset}: metric {label}, system {lost[0].system}, {lost[0].rows}{more}: lost on "
+                            f"the Ray cluster after {MODEL_RETRIES} retries ({type(exc).__name__})") from None
 
     def _result(self, testset: str, chunk, ref):
         """The chunk's result; a user error on a worker reads as it does locally,
@@ -162,14 +167,17 @@ class RayExecutor:
             raise UserError(f"{testset}: metric {label}, system {system}, chunk rows {start + 1}-{stop}: lost on "
                             f"the Ray cluster after {MAX_RETRIES} retries ({type(exc).__name__})") from None
 
+
 def _lexical(metric) -> bool:
     """Any process may compute a segment's statistics, from that segment alone: Ray Core tasks."""
     return metric.cacheable and metric.parallel_safe
+
 
 def _model(metric) -> bool:
     """A model metric (holds a model, so not forked) whose segment statistics depend on
     that segment alone: an actor pool."""
     return metric.cacheable and not metric.parallel_safe
+
 
 def _as_finished(refs: list) -> Iterator:
     """Object refs in the order their tasks finish."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import pickle
 import sys
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Iterator
@@ -32,6 +33,7 @@ import numpy as np
 
 from ..errors import UserError
 from .chunks import Chunk
+
 
 MAX_RETRIES = 3  # an actor lost with its process or node is restarted, and its chunk rerun, this often
 _LOADERS = (("eval.models.loading", "load_encoder"), ("eval.metrics.neural.comet", "load_comet"),
@@ -67,6 +69,13 @@ class ModelChunk:
     sources: list[str] | None = None
     references: list[list[str]] | None = None
 
+    @property
+    def rows(self) -> str:
+        """Which rows, for messages."""
+        if self.sources is None:
+            return f"chunk rows 1-{len(self.hypotheses)}"
+        return f"its {len(self.hypotheses)} rows missing from the cache"
+
 
 class ChunkScorer:
     """One actor of the pool: the model loaded once, the test set's references prepared
@@ -89,8 +98,8 @@ class ChunkScorer:
         self.calls = 0
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        results = [pickle.dumps((self._score(int(index)), self.node, self.actor, model_loads(), self.calls))
-                   for index in batch["chunk"]]
+        results = [pickle.dumps((self._score(int(index)), self.node, self.actor, model_loads(), self.calls,
+                                 time.process_time())) for index in batch["chunk"]]
         return {"chunk": np.asarray(batch["chunk"]), "result": np.array(results, dtype=object)}
 
     def _score(self, index: int):
@@ -115,11 +124,13 @@ class ChunkScorer:
 
 @dataclass
 class ActorReport:
-    """What the pool's actors said: per actor its node, models loaded and chunks scored."""
+    """What the pool's actors said: per actor its node, models loaded, chunks scored
+    and CPU seconds its process has used (model load included)."""
 
     node: str
     loads: int
     chunks: int
+    cpu_s: float
 
 
 def pool_size(chunks: int, gpus_per_worker: float) -> int:
@@ -171,8 +182,8 @@ def score_chunks(metric, sources, references, chunks: list[ModelChunk], gpus_per
             batch_format="numpy", compute=pool, num_cpus=1, num_gpus=gpus_per_worker or None,
             max_restarts=MAX_RETRIES, max_task_retries=MAX_RETRIES)
     for row in dataset.iter_rows():
-        result, node, actor, loads, calls = pickle.loads(row["result"])
-        reports[actor] = ActorReport(node, loads, calls)
+        result, node, actor, loads, calls, cpu_s = pickle.loads(row["result"])
+        reports[actor] = ActorReport(node, loads, calls, cpu_s)
         if isinstance(result, str):
             raise UserError(result)
         yield int(row["chunk"]), *result, node
