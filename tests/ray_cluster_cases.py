@@ -307,6 +307,15 @@ def test_actor_lost_for_good_names_the_chunk(cluster, tiny_bert):
     assert "\n" not in str(err.value)
 
 
+def test_gpus_asked_for_that_no_node_has(cluster, tiny_bert):
+    """``gpus_per_worker: 1`` on a cluster without GPUs: one line saying so, not a hang."""
+    with pytest.raises(UserError) as err:
+        score_testset(_testset(40), {"bertscore": _bertscore(tiny_bert)}, None, None,
+                      RayExecutor(ExecutorSpec("ray", gpus_per_worker=1.0)))
+    assert str(err.value) == ("no node of the Ray cluster has 1 GPU and 1 CPU for a model worker "
+                              "(executor.gpus_per_worker)")
+
+
 def _cached_keys(path: Path) -> set[bytes]:
     import sqlite3
 
