@@ -179,7 +179,7 @@ def score_testset(
     finished: dict[tuple[str, str], list[Chunk]] = {}
     for chunk in executor.compute(ts, metrics, refs, full_tasks, jobs):  # cached as each chunk finishes
         if metrics[chunk.label].cacheable:
-            _cache_chunk(cache, keys_by_task[chunk.label, chunk.system][chunk.start:chunk.stop], chunk)
+            _cache_chunk(cache, [keys_by_task[chunk.label, chunk.system][i] for i in chunk.indices], chunk)
         finished.setdefault((chunk.label, chunk.system), []).append(chunk)
     for (label, system), chunks in finished.items():
         stats, payloads = assemble(chunks)
@@ -248,7 +248,7 @@ def _complete_partial(ts, metric, refs, system, keys, found, texts, cache, execu
     chunks = []
     for chunk in executor.rows(ts.name, label, system, metric, [ts.source[i] for i in missing], sub_refs,
                                [ts.systems[system][i] for i in missing]):
-        _cache_chunk(cache, [keys[i] for i in missing[chunk.start:chunk.stop]], chunk)
+        _cache_chunk(cache, [keys[missing[i]] for i in chunk.indices], chunk)
         chunks.append(chunk)
     new, new_payloads = assemble(chunks)
     rows = dict(zip(missing, new))

@@ -127,21 +127,26 @@ def _bertscore(model: str):
 
 def test_model_metric_on_an_actor_pool(cluster, tiny_bert):
     """BERTScore (long segments split into pieces) on a pool of two actors, one per
-    node: statistics equal the local run's exactly; both nodes scored systems; each
-    actor loaded its model once and scored several batches with it."""
+    node, in chunks of one or more whole batches: statistics equal the local run's
+    exactly; both nodes scored; a system's chunks ran on both actors; each actor
+    loaded its model once and scored several chunks with it."""
     ts = _testset(MODEL_ROWS)
     local = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, 1, LocalExecutor())
-    executor = RayExecutor(ExecutorSpec("ray"))
+    executor = RayExecutor(ExecutorSpec("ray"), model_batches=1)
     remote = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, None, executor)
     for key, stats in local.stats.items():
         assert np.array_equal(stats, remote.stats[key]), key
     assert sum(s["split"] for s in local.long_input_counts()["bertscore"]["systems"].values()) > 0
     assert len(executor.nodes) == 2, executor.nodes
-    assert sorted(executor.dispatched) == sorted(("bertscore", s, 0, len(ts)) for s in ts.systems)
+    for system in ts.systems:  # every row of every system in exactly one chunk
+        rows = sorted(r for _, name, chunk in executor.model_dispatched if name == system for r in chunk)
+        assert rows == list(range(len(ts))), system
+    assert len(executor.model_dispatched) > len(ts.systems)  # chunks smaller than a system ...
+    assert any(len(actors) == 2 for actors in executor.ran_on.values()), executor.ran_on  # ... spread over actors
     reports = list(executor.actors.values())
     assert len(reports) == 2 and {r.node for r in reports} == set(executor.nodes)
     assert [r.loads for r in reports] == [1, 1], reports  # one model load per actor ...
-    assert sum(r.chunks for r in reports) == len(ts.systems)  # ... for all of its systems' batches
+    assert sum(r.chunks for r in reports) == len(executor.model_dispatched)  # ... for all of its chunks
 
 
 def test_statistics_identical_and_both_nodes_work(cluster):
@@ -401,7 +406,7 @@ def test_lost_driver_rerun_skips_finished_model_chunks(cluster, tiny_bert, tmp_p
         reruns[name] = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, cache, 1, executor)
         cache.close()
         if name == "c":
-            assert {system for _, system, *_ in executor.dispatched} == set(ts.systems) - finished
+            assert {system for _, system, _ in executor.model_dispatched} == set(ts.systems) - finished
     clean = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, 1, LocalExecutor())
     for key, stats in clean.stats.items():
         assert np.array_equal(reruns["c"].stats[key], reruns["local"].stats[key]), key

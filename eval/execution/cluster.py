@@ -20,7 +20,7 @@ from ..progress import progress
 from .chunks import Chunk
 from .local import LocalExecutor
 from .models import MAX_RETRIES as MODEL_RETRIES
-from .models import ActorReport, ModelChunk, score_chunks
+from .models import MODEL_CHUNK_BATCHES, ActorReport, ModelChunk, plan_chunks, score_chunks
 from .spec import ExecutorSpec
 
 
@@ -80,13 +80,16 @@ class RayExecutor:
 
     kind = "ray"
 
-    def __init__(self, spec: ExecutorSpec, chunk_rows: int | None = None):
+    def __init__(self, spec: ExecutorSpec, chunk_rows: int | None = None, model_batches: int | None = None):
         connect(spec.address)
         self.spec = spec
         self.chunk_rows = chunk_rows or CHUNK_ROWS
+        self.model_batches = model_batches or MODEL_CHUNK_BATCHES
         self.remote = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(_chunk_stats)
         self.nodes: Counter[str] = Counter()  # node id -> chunks it computed
-        self.dispatched: list[tuple[str, str, int, int]] = []  # (metric, system, start, stop)
+        self.dispatched: list[tuple[str, str, int, int]] = []  # lexical: (metric, system, start, stop)
+        self.model_dispatched: list[tuple[str, str, tuple[int, ...]]] = []  # (metric, system, rows)
+        self.ran_on: dict[tuple[str, str], set[str]] = {}  # (metric, system) -> actors that scored its chunks
         self.actors: dict[str, ActorReport] = {}  # actor id -> its latest report (model metrics)
 
     def compute(self, ts, metrics, refs, tasks, jobs) -> Iterator[Chunk]:
@@ -97,7 +100,9 @@ class RayExecutor:
         yield from self._dispatch(ts.name, [
             (label, system, metric_refs[label], ts.source, refs, ts.systems[system]) for label, system in lexical])
         for label in dict.fromkeys(label for label, _ in model):
-            work = [ModelChunk(system, ts.systems[system]) for name, system in model if name == label]
+            work = [chunk for name, system in model if name == label
+                    for chunk in plan_chunks(metrics[label], system, ts.systems[system], ts.source, refs,
+                                             self.model_batches)]
             yield from self._models(ts.name, label, metrics[label], ts.source, refs, work)
         yield from LocalExecutor().compute(ts, metrics, refs, rest, jobs)
 
@@ -107,7 +112,8 @@ class RayExecutor:
             return self._dispatch(testset, [(label, system, ray.put(metric), sources, refs, hyps)])
         if _model(metric):
             return self._models(testset, label, metric, sources, refs,
-                                [ModelChunk(system, list(hyps), list(sources), [list(r) for r in refs])])
+                                [ModelChunk(system, tuple(range(len(hyps))), list(hyps), list(sources),
+                                            [list(r) for r in refs])])
         return LocalExecutor().rows(testset, label, system, metric, sources, refs, hyps)
 
     def _dispatch(self, testset: str, work) -> Iterator[Chunk]:
@@ -135,14 +141,16 @@ class RayExecutor:
     def _models(self, testset: str, label: str, metric, sources, refs, chunks: list[ModelChunk]) -> Iterator[Chunk]:
         """One model metric's chunks on an actor pool, each yielded as it finishes."""
         for chunk in chunks:
-            self.dispatched.append((label, chunk.system, 0, len(chunk.hypotheses)))
+            self.model_dispatched.append((label, chunk.system, chunk.rows))
         done: set[int] = set()
         found = score_chunks(metric, sources, refs, chunks, self.spec.gpus_per_worker, self.actors)
         try:
-            for index, stats, payloads, node in progress(found, len(chunks), f"{testset} {label} (ray)"):
+            for index, stats, payloads, node, actor in progress(found, len(chunks), f"{testset} {label} (ray)"):
                 done.add(index)
                 self.nodes[node] += 1
-                yield Chunk(label, chunks[index].system, 0, len(chunks[index].hypotheses), stats, payloads)
+                chunk = chunks[index]
+                self.ran_on.setdefault((label, chunk.system), set()).add(actor)
+                yield Chunk(label, chunk.system, chunk.rows[0], chunk.rows[-1] + 1, stats, payloads, chunk.rows)
         except UserError:
             raise
         except ray.exceptions.RayError as exc:  # an actor lost for good, after its restarts
@@ -150,7 +158,7 @@ class RayExecutor:
             if not lost:
                 raise
             more = f" (or one of {len(lost) - 1} other unfinished chunks)" if len(lost) > 1 else ""
-            raise UserError(f"{testset}: metric {label}, system {lost[0].system}, {lost[0].rows}{more}: lost on "
+            raise UserError(f"{testset}: metric {label}, system {lost[0].system}, {lost[0].described}{more}: lost on "
                             f"the Ray cluster after {MODEL_RETRIES} retries ({type(exc).__name__})") from None
 
     def _result(self, testset: str, chunk, ref):

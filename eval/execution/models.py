@@ -2,15 +2,17 @@
 
 Each actor loads the metric's model once, in its constructor, and prepares the
 test set's references once (as the local run does, once per test set); then it
-scores chunks. A chunk of a model metric is one whole system, the unit over
-which the local run forms its length-sorted batches (``length_batches`` in
-eval/models/encoding.py sorts a system's segments by token count and packs them
-under a token budget). Cutting a system into row ranges would change which
-segments share a batch and how much padding they carry, and that moves CPU
-results in their last bits; with whole systems each actor runs exactly the
-local run's batches, so a segment's score is the same bits whichever worker
-ran it. The rows a partly cached system lacks are one chunk with their own
-``prepare``, again as the local run computes them.
+scores chunks. A chunk of a model metric is a set of whole batches of one
+system: the driver asks the metric for its batch plan (``Metric.batch_plan``:
+the length-sorted batches the local run forms, e.g. ``length_batches`` in
+eval/models/encoding.py) and cuts it into runs of ``MODEL_CHUNK_BATCHES``
+batches; the actor scores the chunk's rows against the prepared references cut
+to those rows (``Metric.select_prepared``). A batch's size follows from its
+longest row alone, so the chunk's rows, length-sorted again, form exactly the
+local run's batches, and a segment's score is the same bits whichever worker
+ran it. A metric without a batch plan is scored one whole system per chunk. The
+rows a partly cached system lacks are one chunk with their own ``prepare``,
+again as the local run computes them.
 
 The pool asks one whole CPU per actor (and ``gpus_per_worker`` GPUs, fractional
 allowed) and is no larger than the cluster holds: a fractional-CPU pool can
@@ -35,6 +37,7 @@ from ..errors import UserError
 from .chunks import Chunk
 
 
+MODEL_CHUNK_BATCHES = 4  # model batches per chunk: few enough to spread one system over the pool
 MAX_RETRIES = 3  # an actor lost with its process or node is restarted, and its chunk rerun, this often
 _LOADERS = (("eval.models.loading", "load_encoder"), ("eval.metrics.neural.comet", "load_comet"),
             ("eval.metrics.neural.metricx", "load_metricx"), ("eval.metrics.neural.offtarget", "_detector"))
@@ -61,20 +64,40 @@ def load_model(metric) -> None:
 
 @dataclass(frozen=True)
 class ModelChunk:
-    """One system of one model metric; ``sources``/``references`` only for the rows of a
-    partly cached system, which are prepared on their own."""
+    """Some rows (whole batches, ascending) of one system of one model metric;
+    ``sources``/``references`` only for the rows of a partly cached system, which
+    are prepared on their own."""
 
     system: str
+    rows: tuple[int, ...]
     hypotheses: list[str]
     sources: list[str] | None = None
     references: list[list[str]] | None = None
 
     @property
-    def rows(self) -> str:
+    def described(self) -> str:
         """Which rows, for messages."""
-        if self.sources is None:
-            return f"chunk rows 1-{len(self.hypotheses)}"
-        return f"its {len(self.hypotheses)} rows missing from the cache"
+        if self.sources is not None:
+            return f"its {len(self.rows)} rows missing from the cache"
+        first, last = self.rows[0] + 1, self.rows[-1] + 1
+        if last - first + 1 == len(self.rows):
+            return f"chunk rows {first}-{last}"
+        return f"a chunk of {len(self.rows)} rows between rows {first} and {last}"
+
+
+def plan_chunks(metric, system: str, hypotheses, sources, references,
+                batches: int = MODEL_CHUNK_BATCHES) -> list[ModelChunk]:
+    """The system's rows as chunks of ``batches`` whole batches of the metric's plan
+    (the whole system where the metric has none)."""
+    hypotheses = list(hypotheses)
+    plan = metric.batch_plan(hypotheses, sources, references) if hypotheses else None
+    if plan is None:
+        return [ModelChunk(system, tuple(range(len(hypotheses))), hypotheses)]
+    chunks = []
+    for start in range(0, len(plan), batches):
+        rows = tuple(sorted(i for batch in plan[start:start + batches] for i in batch))
+        chunks.append(ModelChunk(system, rows, [hypotheses[i] for i in rows]))
+    return chunks
 
 
 class ChunkScorer:
@@ -113,6 +136,8 @@ class ChunkScorer:
                 if self.prepared is None:
                     self.prepared = self.metric.prepare(self.sources, self.references)
                 prepared = self.prepared
+                if len(chunk.rows) < len(self.sources):
+                    prepared = self.metric.select_prepared(prepared, chunk.rows)
             else:
                 prepared = self.metric.prepare(chunk.sources, chunk.references)
             stats, payloads = self.metric.segment_stats_and_payloads(chunk.hypotheses, prepared)
@@ -164,8 +189,8 @@ def quiet_ray_data() -> None:
 
 
 def score_chunks(metric, sources, references, chunks: list[ModelChunk], gpus_per_worker: float,
-                 reports: dict[str, ActorReport]) -> Iterator[tuple[int, np.ndarray, list[str] | None, str]]:
-    """(chunk index, statistics, payloads, node) for every chunk, as each finishes;
+                 reports: dict[str, ActorReport]) -> Iterator[tuple[int, np.ndarray, list[str] | None, str, str]]:
+    """(chunk index, statistics, payloads, node, actor) for every chunk, as each finishes;
     ``reports`` gets each actor's latest report."""
     import ray
     import ray.data
@@ -186,4 +211,4 @@ def score_chunks(metric, sources, references, chunks: list[ModelChunk], gpus_per
         reports[actor] = ActorReport(node, loads, calls, cpu_s)
         if isinstance(result, str):
             raise UserError(result)
-        yield int(row["chunk"]), *result, node
+        yield int(row["chunk"]), *result, node, actor
