@@ -125,13 +125,18 @@ def _bertscore(model: str):
     return build_metric("bertscore", trg_lang="fr", src_lang="de", model=model, layer=2, device="cpu")
 
 
-def test_model_metric_on_an_actor_pool(cluster, tiny_bert):
+@pytest.fixture(scope="module")
+def local_bertscore(tiny_bert):
+    """The local run's BERTScore on the first MODEL_ROWS rows: what the cases on the cluster must equal."""
+    return score_testset(_testset(MODEL_ROWS), {"bertscore": _bertscore(tiny_bert)}, None, 1, LocalExecutor())
+
+
+def test_model_metric_on_an_actor_pool(cluster, tiny_bert, local_bertscore):
     """BERTScore (long segments split into pieces) on a pool of two actors, one per
     node, in chunks of one or more whole batches: statistics equal the local run's
     exactly; both nodes scored; a system's chunks ran on both actors; each actor
     loaded its model once and scored several chunks with it."""
-    ts = _testset(MODEL_ROWS)
-    local = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, 1, LocalExecutor())
+    ts, local = _testset(MODEL_ROWS), local_bertscore
     executor = RayExecutor(ExecutorSpec("ray"), model_batches=1)
     remote = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, None, executor)
     for key, stats in local.stats.items():
@@ -384,7 +389,7 @@ def test_lost_driver_rerun_skips_finished_lexical_chunks(cluster, tmp_path):
         assert np.array_equal(stats, scored.stats[key]), key
 
 
-def test_lost_driver_rerun_skips_finished_model_chunks(cluster, tiny_bert, tmp_path):
+def test_lost_driver_rerun_skips_finished_model_chunks(cluster, tiny_bert, local_bertscore, tmp_path):
     """The driver is SIGKILLed once BERTScore has finished some systems but not all;
     a rerun sends only the unfinished systems to the actor pool, and its statistics
     equal a clean run's."""
@@ -407,7 +412,7 @@ def test_lost_driver_rerun_skips_finished_model_chunks(cluster, tiny_bert, tmp_p
         cache.close()
         if name == "c":
             assert {system for _, system, _ in executor.model_dispatched} == set(ts.systems) - finished
-    clean = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, 1, LocalExecutor())
+    clean = local_bertscore
     for key, stats in clean.stats.items():
         assert np.array_equal(reruns["c"].stats[key], reruns["local"].stats[key]), key
         # A system some of whose segments another system's finished chunk had cached
