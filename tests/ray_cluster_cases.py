@@ -154,6 +154,25 @@ def test_model_metric_on_an_actor_pool(cluster, tiny_bert, local_bertscore):
     assert sum(r.chunks for r in reports) == len(executor.model_dispatched)  # ... for all of its chunks
 
 
+def test_one_pool_per_model_metric_for_a_run(cluster, tiny_bert):
+    """Two test sets through one executor, as `mteval run` scores them: the same two
+    actors score both, each having loaded its model once; statistics equal the local run's."""
+    both = _testset(160)
+    halves = [TestSet(f"{both.name}-{i}", "de", "fr", both.source[part], {"A": both.references["A"][part]},
+                      {name: hyps[part] for name, hyps in both.systems.items()})
+              for i, part in enumerate((slice(0, 80), slice(80, 160)))]
+    executor = RayExecutor(ExecutorSpec("ray"), model_batches=1)
+    for ts in halves:
+        local = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, 1, LocalExecutor())
+        remote = score_testset(ts, {"bertscore": _bertscore(tiny_bert)}, None, None, executor)
+        for key, stats in local.stats.items():
+            assert np.array_equal(stats, remote.stats[key]), (ts.name, key)
+    reports = list(executor.actors.values())
+    assert len(reports) == 2, reports  # one pool for the run, not one per test set ...
+    assert [r.loads for r in reports] == [1, 1], reports  # ... each actor loading the model once
+    assert sum(r.chunks for r in reports) == len(executor.model_dispatched) > 2 * len(both.systems)
+
+
 def test_statistics_identical_and_both_nodes_work(cluster):
     ts = _testset()
     local = score_testset(ts, _metrics(), None, 1, LocalExecutor())

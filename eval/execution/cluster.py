@@ -1,5 +1,5 @@
 """Statistics on a Ray cluster: lexical metrics as Ray Core tasks over chunks
-(metric x system x row range), model metrics on Ray Data actor pools (models.py).
+(metric x system x row range), model metrics on actor pools (models.py).
 
 Each lexical task returns the chunk's per-segment sufficient statistics (counts), and
 the driver puts the rows back in segment order, so every sum, score, interval
@@ -20,7 +20,7 @@ from ..progress import progress
 from .chunks import Chunk
 from .local import LocalExecutor
 from .models import MAX_RETRIES as MODEL_RETRIES
-from .models import MODEL_CHUNK_BATCHES, ActorReport, ModelChunk, plan_chunks, score_chunks
+from .models import MODEL_CHUNK_BATCHES, ActorReport, ChunkLost, ModelChunk, ModelPool, plan_chunks
 from .spec import ExecutorSpec
 
 
@@ -75,8 +75,8 @@ def connect(address: str | None) -> None:
 
 
 class RayExecutor:
-    """Lexical chunks as Ray Core tasks, model metrics on Ray Data actor pools
-    (eval/execution/models.py), the rest locally; every chunk yielded as it finishes."""
+    """Lexical chunks as Ray Core tasks, model metrics on actor pools kept for the
+    run (eval/execution/models.py), the rest locally; every chunk yielded as it finishes."""
 
     kind = "ray"
 
@@ -91,6 +91,7 @@ class RayExecutor:
         self.model_dispatched: list[tuple[str, str, tuple[int, ...]]] = []  # (metric, system, rows)
         self.ran_on: dict[tuple[str, str], set[str]] = {}  # (metric, system) -> actors that scored its chunks
         self.actors: dict[str, ActorReport] = {}  # actor id -> its latest report (model metrics)
+        self.pools: dict[tuple, ModelPool] = {}  # one per model metric, kept for the run
 
     def compute(self, ts, metrics, refs, tasks, jobs) -> Iterator[Chunk]:
         lexical = [t for t in tasks if _lexical(metrics[t[0]])]
@@ -142,24 +143,20 @@ class RayExecutor:
         """One model metric's chunks on an actor pool, each yielded as it finishes."""
         for chunk in chunks:
             self.model_dispatched.append((label, chunk.system, chunk.rows))
-        done: set[int] = set()
-        found = score_chunks(metric, sources, refs, chunks, self.spec.gpus_per_worker, self.actors)
+        key = _pool_key(label, metric)
+        if key not in self.pools:
+            self.pools[key] = ModelPool(metric, self.spec.gpus_per_worker)
+        found = self.pools[key].score(metric, sources, refs, chunks, self.actors)
         try:
             for index, stats, payloads, node, actor in progress(found, len(chunks), f"{testset} {label} (ray)"):
-                done.add(index)
                 self.nodes[node] += 1
                 chunk = chunks[index]
                 self.ran_on.setdefault((label, chunk.system), set()).add(actor)
                 yield Chunk(label, chunk.system, chunk.rows[0], chunk.rows[-1] + 1, stats, payloads, chunk.rows)
-        except UserError:
-            raise
-        except ray.exceptions.RayError as exc:  # an actor lost for good, after its restarts
-            lost = [c for i, c in enumerate(chunks) if i not in done]
-            if not lost:
-                raise
-            more = f" (or one of {len(lost) - 1} other unfinished chunks)" if len(lost) > 1 else ""
-            raise UserError(f"{testset}: metric {label}, system {lost[0].system}, {lost[0].described}{more}: lost on "
-                            f"the Ray cluster after {MODEL_RETRIES} retries ({type(exc).__name__})") from None
+        except ChunkLost as lost:  # its actor lost for good, after its restarts
+            chunk = chunks[lost.index]
+            raise UserError(f"{testset}: metric {label}, system {chunk.system}, {chunk.described}: lost on "
+                            f"the Ray cluster after {MODEL_RETRIES} retries ({type(lost.cause).__name__})") from None
 
     def _result(self, testset: str, chunk, ref):
         """The chunk's result; a user error on a worker reads as it does locally,
@@ -185,6 +182,12 @@ def _model(metric) -> bool:
     """A model metric (holds a model, so not forked) whose segment statistics depend on
     that segment alone: an actor pool."""
     return metric.cacheable and not metric.parallel_safe
+
+
+def _pool_key(label: str, metric) -> tuple:
+    """Which model metrics share a pool across test sets: the same label, class and options."""
+    inner = getattr(metric, "inner", metric)
+    return label, type(metric), type(inner), repr(sorted(metric.options.items()))
 
 
 def _as_finished(refs: list) -> Iterator:

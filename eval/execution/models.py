@@ -1,40 +1,35 @@
-"""Model metrics on a Ray cluster: Ray Data ``map_batches`` over an actor pool.
+"""Model metrics on a Ray cluster: one pool of Ray actors per model metric for a run.
 
-Each actor loads the metric's model once, in its constructor, and prepares the
-test set's references once (as the local run does, once per test set); then it
-scores chunks. A chunk of a model metric is a set of whole batches of one
-system: the driver asks the metric for its batch plan (``Metric.batch_plan``:
-the length-sorted batches the local run forms, e.g. ``length_batches`` in
-eval/models/encoding.py) and cuts it into runs of ``MODEL_CHUNK_BATCHES``
-batches; the actor scores the chunk's rows against the prepared references cut
-to those rows (``Metric.select_prepared``). A batch's size follows from its
-longest row alone, so the chunk's rows, length-sorted again, form exactly the
-local run's batches, and a segment's score is the same bits whichever worker
-ran it. A metric without a batch plan is scored one whole system per chunk. The
-rows a partly cached system lacks are one chunk with their own ``prepare``,
-again as the local run computes them.
+Each actor loads the metric's model once, in its constructor, and keeps it for the
+whole run: every test set's chunks of that metric go to the same actors, which
+prepare each test set's references once (as the local run does, once per test
+set) and then score chunks. A chunk of a model metric is a set of whole batches
+of one system: the driver asks the metric for its batch plan
+(``Metric.batch_plan``: the length-sorted batches the local run forms, e.g.
+``length_batches`` in eval/models/encoding.py) and cuts it into runs of
+``MODEL_CHUNK_BATCHES`` batches; the actor scores the chunk's rows against the
+prepared references cut to those rows (``Metric.select_prepared``). A batch's
+size follows from its longest row alone, so the chunk's rows, length-sorted
+again, form exactly the local run's batches, and a segment's score is the same
+bits whichever worker ran it. A metric without a batch plan is scored one whole
+system per chunk. The rows a partly cached system lacks are one chunk with their
+own ``prepare``, again as the local run computes them.
 
-The pool asks one whole CPU per actor (and ``gpus_per_worker`` GPUs, fractional
-allowed) and is no larger than the cluster holds: a fractional-CPU pool can
-starve Ray Data of the CPUs its own tasks need and hang without an error. The
-input is made in the driver (``from_items``, one block per chunk, so chunks
-spread over the pool instead of landing in one block), so the pipeline needs
-no read tasks at all.
+The pool is Ray Core actors rather than a Ray Data ``map_batches`` pool: a Ray
+Data pool lives for one dataset, so it would start (and load the model) again for
+every test set.
 """
 from __future__ import annotations
 
-import logging
-import pickle
+import itertools
 import sys
 import time
-import warnings
 from dataclasses import dataclass
 from typing import Iterator
 
 import numpy as np
 
 from ..errors import UserError
-from .chunks import Chunk
 
 
 MODEL_CHUNK_BATCHES = 4  # model batches per chunk: few enough to spread one system over the pool
@@ -101,35 +96,38 @@ def plan_chunks(metric, system: str, hypotheses, sources, references,
 
 
 class ChunkScorer:
-    """One actor of the pool: the model loaded once, the test set's references prepared
-    once, then one chunk per call. Reports, with each result, where it ran, how many
-    models its process loaded and how many chunks it scored."""
+    """One actor of a pool: the model loaded once, in the constructor; each test set's
+    references prepared once, when its first chunk arrives; then one chunk per call.
+    Reports, with each result, where it ran, how many models its process loaded and
+    how many chunks it scored."""
 
-    def __init__(self, metric, work):
+    def __init__(self, metric):
         import ray
 
-        self.metric = metric
-        self.sources, self.references, self.chunks = ray.get(work[0])
         self.error: str | None = None
         try:
             load_model(metric)
-        except UserError as exc:  # said with the first chunk's result: Ray Data keeps no cause from a constructor
+        except UserError as exc:  # said with the first chunk's result
             self.error = str(exc)
-        self.prepared = None
+        self.work = None  # the test set's ref: (metric, sources, references, chunks)
         context = ray.get_runtime_context()
         self.node, self.actor = context.get_node_id(), context.get_actor_id()
         self.calls = 0
 
-    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        results = [pickle.dumps((self._score(int(index)), self.node, self.actor, model_loads(), self.calls,
-                                 time.process_time())) for index in batch["chunk"]]
-        return {"chunk": np.asarray(batch["chunk"]), "result": np.array(results, dtype=object)}
+    def score(self, work: list, index: int):
+        """(result, node, actor, models loaded, chunks scored, CPU seconds)."""
+        return self._score(work[0], index), self.node, self.actor, model_loads(), self.calls, time.process_time()
 
-    def _score(self, index: int):
-        """(statistics, payloads), or the text of a user error: Ray Data passes on an
-        exception raised here without its cause, so a user error comes back as a result."""
+    def _score(self, work, index: int):
+        """(statistics, payloads), or the text of a user error (the driver raises it as
+        a ``UserError``, so it reads as it does locally)."""
+        import ray
+
         if self.error is not None:
             return self.error
+        if self.work != work.hex():
+            self.work, self.prepared = work.hex(), None
+            self.metric, self.sources, self.references, self.chunks = ray.get(work)
         chunk = self.chunks[index]
         try:
             if chunk.sources is None:
@@ -158,11 +156,13 @@ class ActorReport:
     cpu_s: float
 
 
-def pool_size(chunks: int, gpus_per_worker: float) -> int:
-    """As many one-CPU (and ``gpus_per_worker``-GPU) actors as the live nodes hold, at most one per chunk."""
+def pool_slots(gpus_per_worker: float) -> list[str]:
+    """Node ids, one per actor the live nodes hold (one per CPU, and per
+    ``gpus_per_worker`` GPUs), taking the nodes in turn so that the first actors
+    land on different nodes."""
     import ray
 
-    fit = 0
+    per_node = []
     for node in ray.nodes():
         if not node.get("Alive"):
             continue
@@ -170,45 +170,78 @@ def pool_size(chunks: int, gpus_per_worker: float) -> int:
         actors = int(resources.get("CPU", 0))
         if gpus_per_worker > 0:
             actors = min(actors, int(resources.get("GPU", 0) / gpus_per_worker + 1e-9))
-        fit += actors
-    if fit < 1:
+        per_node.append([node["NodeID"]] * actors)
+    slots = [node for turn in itertools.zip_longest(*per_node) for node in turn if node is not None]
+    if not slots:
         need = f"{gpus_per_worker:g} GPU and 1 CPU" if gpus_per_worker > 0 else "1 CPU"
         raise UserError(f"no node of the Ray cluster has {need} for a model worker (executor.gpus_per_worker)")
-    return max(1, min(chunks, fit))
+    return slots
 
 
-def quiet_ray_data() -> None:
-    """No progress bars or execution logs from Ray Data on the terminal: mteval reports progress itself."""
-    import ray.data
+class ChunkLost(Exception):
+    """A chunk whose actor was lost for good, after its restarts."""
 
-    context = ray.data.DataContext.get_current()
-    context.enable_progress_bars = False
-    context.print_on_execution_start = False
-    context.enable_auto_log_stats = False
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
+    def __init__(self, index: int, cause: Exception):
+        super().__init__(index)
+        self.index, self.cause = index, cause
 
 
-def score_chunks(metric, sources, references, chunks: list[ModelChunk], gpus_per_worker: float,
-                 reports: dict[str, ActorReport]) -> Iterator[tuple[int, np.ndarray, list[str] | None, str, str]]:
-    """(chunk index, statistics, payloads, node, actor) for every chunk, as each finishes;
-    ``reports`` gets each actor's latest report."""
-    import ray
-    import ray.data
+class ModelPool:
+    """The actors of one model metric, kept for the whole run: each loads the model
+    once, and every test set's chunks of that metric go to the same actors. An actor
+    holds its GPUs (``gpus_per_worker``) for its life but no CPU, so the lexical tasks
+    of the next test set are never starved by an idle pool; the pool is never larger
+    than the nodes' CPUs, and its actors are placed node by node (``pool_slots``;
+    soft, so a restart after its node is lost goes elsewhere)."""
 
-    quiet_ray_data()
-    work = ray.put((list(sources), [list(r) for r in references], chunks))
-    dataset = ray.data.from_items([{"chunk": i} for i in range(len(chunks))], override_num_blocks=len(chunks))
-    # One chunk in flight per actor: a free actor takes the next chunk, none queues behind a busy one.
-    pool = ray.data.ActorPoolStrategy(size=pool_size(len(chunks), gpus_per_worker), max_tasks_in_flight_per_actor=1)
-    with warnings.catch_warnings():  # the retry bounds have no named parameter yet; Ray warns on any other
-        warnings.simplefilter("ignore", DeprecationWarning)
-        dataset = dataset.map_batches(
-            ChunkScorer, fn_constructor_kwargs={"metric": metric, "work": [work]}, batch_size=1,
-            batch_format="numpy", compute=pool, num_cpus=1, num_gpus=gpus_per_worker or None,
-            max_restarts=MAX_RETRIES, max_task_retries=MAX_RETRIES)
-    for row in dataset.iter_rows():
-        result, node, actor, loads, calls, cpu_s = pickle.loads(row["result"])
-        reports[actor] = ActorReport(node, loads, calls, cpu_s)
-        if isinstance(result, str):
-            raise UserError(result)
-        yield int(row["chunk"]), *result, node, actor
+    def __init__(self, metric, gpus_per_worker: float):
+        import ray
+
+        self.metric, self.gpus = metric, gpus_per_worker
+        self.actor_class = ray.remote(ChunkScorer)
+        self.options = dict(num_cpus=0, num_gpus=gpus_per_worker or None, max_restarts=MAX_RETRIES,
+                            max_task_retries=MAX_RETRIES)
+        self.actors: list = []
+
+    def score(self, metric, sources, references, chunks: list[ModelChunk], reports: dict[str, ActorReport]
+              ) -> Iterator[tuple[int, np.ndarray, list[str] | None, str, str]]:
+        """(chunk index, statistics, payloads, node, actor) for every chunk, as each
+        finishes; one chunk in flight per actor, so none waits behind a busy actor
+        while another is free. ``reports`` gets each actor's latest report."""
+        import ray
+
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        slots = pool_slots(self.gpus)
+        while len(self.actors) < min(len(slots), len(chunks)):  # grows to what this test set can use
+            where = NodeAffinitySchedulingStrategy(slots[len(self.actors)], soft=True)
+            self.actors.append(self.actor_class.options(**self.options, scheduling_strategy=where).remote(self.metric))
+        work = [ray.put((metric, list(sources), [list(r) for r in references], chunks))]
+        todo, free, pending = iter(range(len(chunks))), list(self.actors), {}
+
+        def submit(actor) -> None:
+            index = next(todo, None)
+            if index is not None:
+                pending[actor.score.remote(work, index)] = index, actor
+
+        for actor in free:
+            submit(actor)
+        try:
+            while pending:
+                [ref], _ = ray.wait(list(pending), num_returns=1)
+                index, actor = pending.pop(ref)
+                try:
+                    result, node, actor_id, loads, calls, cpu_s = ray.get(ref)
+                except ray.exceptions.RayError as exc:
+                    raise ChunkLost(index, exc) from None
+                reports[actor_id] = ActorReport(node, loads, calls, cpu_s)
+                if isinstance(result, str):
+                    raise UserError(result)
+                submit(actor)
+                yield index, *result, node, actor_id
+        finally:  # a failed chunk, an interrupt or a caller that stopped: the rest is not wanted
+            for ref in pending:
+                try:
+                    ray.cancel(ref)
+                except (ray.exceptions.RayError, ValueError):  # already finished, or its actor is gone
+                    pass
