@@ -191,8 +191,11 @@ class ModelPool:
     once, and every test set's chunks of that metric go to the same actors. An actor
     holds its GPUs (``gpus_per_worker``) for its life but no CPU, so the lexical tasks
     of the next test set are never starved by an idle pool; the pool is never larger
-    than the nodes' CPUs, and its actors are placed node by node (``pool_slots``;
-    soft, so a restart after its node is lost goes elsewhere)."""
+    than the nodes' CPUs, and its actors are pinned node by node (``pool_slots``):
+    Ray's own spreading piles CPU-less actors onto one node, and soft affinity was
+    seen to do so too under load. An actor whose node is lost is therefore not
+    restarted elsewhere: its chunk stops the run, named, and a rerun skips the
+    finished chunks."""
 
     def __init__(self, metric, gpus_per_worker: float):
         import ray
@@ -214,17 +217,17 @@ class ModelPool:
 
         slots = pool_slots(self.gpus)
         while len(self.actors) < min(len(slots), len(chunks)):  # grows to what this test set can use
-            where = NodeAffinitySchedulingStrategy(slots[len(self.actors)], soft=True)
+            where = NodeAffinitySchedulingStrategy(slots[len(self.actors)], soft=False)
             self.actors.append(self.actor_class.options(**self.options, scheduling_strategy=where).remote(self.metric))
         work = [ray.put((metric, list(sources), [list(r) for r in references], chunks))]
-        todo, free, pending = iter(range(len(chunks))), list(self.actors), {}
+        todo, pending = iter(range(len(chunks))), {}
 
         def submit(actor) -> None:
             index = next(todo, None)
             if index is not None:
                 pending[actor.score.remote(work, index)] = index, actor
 
-        for actor in free:
+        for actor in self.actors:
             submit(actor)
         try:
             while pending:
