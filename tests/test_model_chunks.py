@@ -73,3 +73,23 @@ def test_a_metric_without_a_plan_is_one_chunk_per_system():
     hyps = _lines("hyp.strong.en")
     assert plan_chunks(bleu, "s", hyps, _lines("source.es"), [_lines("ref.A.en")]) == [
         ModelChunk("s", tuple(range(len(hyps))), hyps)]
+
+
+def test_the_driver_plans_from_the_tokenizer_alone(tiny_bert, tmp_path):  # noqa: F811
+    """Planning (on a Ray driver) reads no weights: only the tokenizer is loaded."""
+    import shutil
+
+    from eval.models.loading import load_encoder
+
+    model = shutil.copytree(tiny_bert, tmp_path / "copy")  # a path no test has loaded yet
+    sources, references, hypotheses = _rows()
+    loads = load_encoder.cache_info().misses
+    chunks = plan_chunks(BERTScore(model=str(model), layer=2, device="cpu"), "s", hypotheses, sources, [references])
+    assert load_encoder.cache_info().misses == loads
+    assert sorted(i for c in chunks for i in c.rows) == list(range(len(hypotheses)))
+
+
+def test_a_chunk_names_its_rows():
+    assert ModelChunk("s", (3, 4, 5), ["a", "b", "c"]).described == "chunk rows 4-6"
+    assert ModelChunk("s", (0, 2, 7), ["a", "b", "c"]).described == "a chunk of 3 rows between rows 1 and 8"
+    assert ModelChunk("s", (0, 1), ["a", "b"], ["x", "y"], [["r", "q"]]).described == "its 2 rows missing from the cache"
