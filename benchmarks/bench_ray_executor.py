@@ -19,7 +19,8 @@ Run it inside a private network namespace so the cluster stays on loopback:
 
     unshare -n sh -c 'ip link set lo up && exec python3 benchmarks/bench_ray_executor.py'
 
-Usage: bench_ray_executor.py [--pair de-fr] [--repeats 3] [--chunk-rows 256] [--model-rows 300]
+Usage: bench_ray_executor.py [--pair de-fr] [--repeats 3] [--chunk-rows 256] [--model-rows 300] [--systems N]
+                             [--skip-lexical]
 """
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ def model_rows(ts: TestSet, cluster, args) -> None:
     torch.set_num_threads(1)
     sub = TestSet(ts.name, ts.src_lang, ts.tgt_lang, ts.source[:args.model_rows],
                   {k: v[:args.model_rows] for k, v in ts.references.items()},
-                  {k: v[:args.model_rows] for k, v in ts.systems.items()})
+                  {k: v[:args.model_rows] for k, v in list(ts.systems.items())[:args.systems]})
     segments = len(sub) * len(sub.systems)
     bertscore()["bertscore"].inner.loaded  # load once here: the local time is scoring only
     local_s, local_cpu, local = timed_model(sub, LocalExecutor())
@@ -120,6 +121,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--chunk-rows", type=int, default=256)
     ap.add_argument("--model-rows", type=int, default=300)
+    ap.add_argument("--systems", type=int, default=None, help="BERTScore on the first N systems only "
+                    "(1: does one system spread over both actors?)")
     ap.add_argument("--skip-lexical", action="store_true")
     args = ap.parse_args()
     ts = load(args.pair)
