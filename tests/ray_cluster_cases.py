@@ -442,6 +442,41 @@ def test_lost_driver_rerun_skips_finished_model_chunks(cluster, tiny_bert, local
             assert np.array_equal(reruns["c"].stats[key], stats), key
 
 
+class SlowBertScore(BERTScore):
+    """BERTScore taking a second per chunk: a node can be killed while it scores."""
+
+    def segment_stats(self, hypotheses, prepared):
+        time.sleep(1.0)
+        return super().segment_stats(hypotheses, prepared)
+
+
+def test_model_worker_node_killed_mid_run(cluster, tiny_bert, local_bertscore):
+    """The second node dies (no grace) once its actor has scored chunks of BERTScore;
+    the actor it held is replaced on a live node, its chunk scored again: the
+    statistics are the local run's, no row lost or doubled. Changes the cluster
+    (a replacement node joins), so it runs among the last."""
+    ts = _testset(MODEL_ROWS)
+    metric = _bertscore(tiny_bert)
+    metric.inner.__class__ = SlowBertScore  # the same numbers, a second per chunk
+    executor = RayExecutor(ExecutorSpec("ray"), model_batches=1)
+    worker = next(node for node in cluster.list_all_nodes() if node is not cluster.head_node)
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.update(scored=score_testset(ts, {"bertscore": metric}, None,
+                                                                                  None, executor)))
+    thread.start()
+    deadline = time.monotonic() + 90
+    while executor.nodes[worker.node_id] < 2 and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert thread.is_alive(), "the run ended before the node could be killed"
+    cluster.remove_node(worker, allow_graceful=False)
+    cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)  # on the main thread, as Ray requires
+    thread.join(timeout=150)
+    assert not thread.is_alive(), "the run did not finish after the node was lost"
+    for key, stats in local_bertscore.stats.items():
+        assert np.array_equal(stats, outcome["scored"].stats[key]), key
+    assert len(executor.actors) == 3, executor.actors  # the lost node's actor was replaced
+
+
 def test_worker_node_killed_mid_run_and_replaced(cluster):
     """The second node dies (no grace) once it has computed chunks; its lost
     tasks and results run again elsewhere and a replacement node joins: the

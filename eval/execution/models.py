@@ -24,6 +24,7 @@ from __future__ import annotations
 import itertools
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -33,6 +34,7 @@ from ..errors import UserError
 
 
 MODEL_CHUNK_BATCHES = 4  # model batches per chunk: few enough to spread one system over the pool
+NODE_LOSS_WAIT_S = 60.0  # Ray's health checks declare a lost node dead within about 15-30 s
 MAX_RETRIES = 3  # an actor lost with its process or node is restarted, and its chunk rerun, this often
 _LOADERS = (("eval.models.loading", "load_encoder"), ("eval.metrics.neural.comet", "load_comet"),
             ("eval.metrics.neural.metricx", "load_metricx"), ("eval.metrics.neural.offtarget", "_detector"))
@@ -193,9 +195,9 @@ class ModelPool:
     of the next test set are never starved by an idle pool; the pool is never larger
     than the nodes' CPUs, and its actors are pinned node by node (``pool_slots``):
     Ray's own spreading piles CPU-less actors onto one node, and soft affinity was
-    seen to do so too under load. An actor whose node is lost is therefore not
-    restarted elsewhere: its chunk stops the run, named, and a rerun skips the
-    finished chunks."""
+    seen to do so too under load. An actor whose process dies is restarted in place
+    (``max_restarts``); one whose node is lost is replaced on a live node and its
+    chunk sent again (at most ``MAX_RETRIES`` times per chunk)."""
 
     def __init__(self, metric, gpus_per_worker: float):
         import ray
@@ -205,6 +207,36 @@ class ModelPool:
         self.options = dict(num_cpus=0, num_gpus=gpus_per_worker or None, max_restarts=MAX_RETRIES,
                             max_task_retries=MAX_RETRIES)
         self.actors: list = []
+        self.pinned: list[str] = []  # the node each actor is pinned to
+
+    def _start(self, node: str):
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        where = NodeAffinitySchedulingStrategy(node, soft=False)
+        return self.actor_class.options(**self.options, scheduling_strategy=where).remote(self.metric)
+
+    def _replace(self, actor):
+        """A new actor for one whose node is gone, on the live node with the fewest of this pool's actors."""
+        slots = pool_slots(self.gpus)
+        node = min(dict.fromkeys(slots), key=self.pinned.count)
+        i = self.actors.index(actor)
+        self.actors[i], self.pinned[i] = self._start(node), node
+        return self.actors[i]
+
+    def _node_lost(self, actor, exc: Exception) -> bool:
+        """Whether the actor's node is gone. An actor that was unreachable (rather than
+        dead) may be on a node the cluster has not yet declared lost: wait for that,
+        up to ``NODE_LOSS_WAIT_S``."""
+        import ray
+
+        pinned = self.pinned[self.actors.index(actor)]
+        deadline = time.monotonic() + (NODE_LOSS_WAIT_S if isinstance(exc, ray.exceptions.ActorUnavailableError) else 0)
+        while True:
+            if not any(n.get("Alive") and n["NodeID"] == pinned for n in ray.nodes()):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.5)
 
     def score(self, metric, sources, references, chunks: list[ModelChunk], reports: dict[str, ActorReport]
               ) -> Iterator[tuple[int, np.ndarray, list[str] | None, str, str]]:
@@ -213,14 +245,12 @@ class ModelPool:
         while another is free. ``reports`` gets each actor's latest report."""
         import ray
 
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
         slots = pool_slots(self.gpus)
         while len(self.actors) < min(len(slots), len(chunks)):  # grows to what this test set can use
-            where = NodeAffinitySchedulingStrategy(slots[len(self.actors)], soft=False)
-            self.actors.append(self.actor_class.options(**self.options, scheduling_strategy=where).remote(self.metric))
+            self.pinned.append(slots[len(self.actors)])
+            self.actors.append(self._start(self.pinned[-1]))
         work = [ray.put((metric, list(sources), [list(r) for r in references], chunks))]
-        todo, pending = iter(range(len(chunks))), {}
+        todo, pending, resent = iter(range(len(chunks))), {}, Counter()
 
         def submit(actor) -> None:
             index = next(todo, None)
@@ -235,8 +265,15 @@ class ModelPool:
                 index, actor = pending.pop(ref)
                 try:
                     result, node, actor_id, loads, calls, cpu_s = ray.get(ref)
+                except ray.exceptions.RayTaskError:
+                    raise  # not a user error: a fault in the metric, with its traceback
                 except ray.exceptions.RayError as exc:
-                    raise ChunkLost(index, exc) from None
+                    if resent[index] == MAX_RETRIES or not self._node_lost(actor, exc):
+                        raise ChunkLost(index, exc) from None
+                    resent[index] += 1
+                    actor = self._replace(actor)
+                    pending[actor.score.remote(work, index)] = index, actor
+                    continue
                 reports[actor_id] = ActorReport(node, loads, calls, cpu_s)
                 if isinstance(result, str):
                     raise UserError(result)
