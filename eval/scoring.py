@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterator
 
 import numpy as np
 
 from .config import MetricSpec
 from .corpora.model import TestSet
+from .execution.chunks import Chunk, assemble
 from .execution.local import LocalExecutor
 from .metrics import build_metric
 from .metrics.base import Metric
@@ -175,11 +176,13 @@ def score_testset(
                 partial.append((label, system, keys, found, texts))
 
     executor = executor or LocalExecutor()
-    for (label, system), (stats, payloads) in executor.compute(ts, metrics, refs, full_tasks, jobs).items():
-        if metrics[label].cacheable:
-            cache.put_many(zip(keys_by_task[label, system], stats))
-            if payloads is not None:
-                cache.put_payloads(zip(keys_by_task[label, system], payloads))
+    finished: dict[tuple[str, str], list[Chunk]] = {}
+    for chunk in executor.compute(ts, metrics, refs, full_tasks, jobs):  # cached as each chunk finishes
+        if metrics[chunk.label].cacheable:
+            _cache_chunk(cache, [keys_by_task[chunk.label, chunk.system][i] for i in chunk.indices], chunk)
+        finished.setdefault((chunk.label, chunk.system), []).append(chunk)
+    for (label, system), chunks in finished.items():
+        stats, payloads = assemble(chunks)
         scored.stats[label, system] = stats
         if payloads is not None:
             scored.payloads[label, system] = payloads
@@ -202,9 +205,18 @@ def score_testset(
 Computed = tuple[np.ndarray, list[str] | None]  # statistics, payloads
 
 
-def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], Computed]:
-    """Whole systems: references prepared once per metric, then parallel-safe
-    tasks in forked workers (eval/execution/workers.py) and the rest in this process."""
+def _cache_chunk(cache: StatsCache, keys: list[bytes], chunk: Chunk) -> None:
+    """One finished chunk into the cache, statistics in one transaction (a segment
+    counts as cached with a payload only once its payload is written too)."""
+    cache.put_many(zip(keys, chunk.stats))
+    if chunk.payloads is not None:
+        cache.put_payloads(zip(keys, chunk.payloads))
+
+
+def _compute(ts, metrics, refs, tasks, jobs) -> Iterator[Chunk]:
+    """Whole systems, each yielded as it finishes: references prepared once per metric,
+    then parallel-safe tasks in forked workers (eval/execution/workers.py) and the rest
+    in this process."""
     parallel = [t for t in tasks if metrics[t[0]].parallel_safe]
     serial = [t for t in tasks if t not in parallel]
     needed = {label for label, _ in tasks}
@@ -214,30 +226,34 @@ def _compute(ts, metrics, refs, tasks, jobs) -> dict[tuple[str, str], Computed]:
         label, system = task
         return metrics[label].segment_stats_and_payloads(ts.systems[system], prepared[label])
 
-    results: dict[tuple[str, str], Computed] = {}
+    def chunk(task: tuple[str, str], computed: Computed) -> Chunk:
+        return Chunk(task[0], task[1], 0, len(computed[0]), *computed)
+
     workers = _n_workers(jobs, len(parallel))
     if workers > 1:
         with WorkerPool(compute, parallel, workers) as pool:
             for task, computed in progress(pool.results(), len(parallel), ts.name):
-                results[task] = computed
+                yield chunk(task, computed)
     else:
         serial = parallel + serial
     for task in progress(serial, len(serial), ts.name):
-        results[task] = compute(task)
-    return results
+        yield chunk(task, compute(task))
 
 
 def _complete_partial(ts, metric, refs, system, keys, found, texts, cache, executor, label) -> Computed:
-    """Compute only the segments the cache lacks (a system changed in places)."""
+    """Compute only the segments the cache lacks (a system changed in places), each
+    chunk cached as it finishes."""
     missing = [i for i, k in enumerate(keys) if k not in found]
     sub_refs = [[stream[i] for i in missing] for stream in refs]
-    new, new_payloads = executor.rows(ts.name, label, system, metric, [ts.source[i] for i in missing], sub_refs,
-                                      [ts.systems[system][i] for i in missing])
-    cache.put_many((keys[i], row) for i, row in zip(missing, new))
+    chunks = []
+    for chunk in executor.rows(ts.name, label, system, metric, [ts.source[i] for i in missing], sub_refs,
+                               [ts.systems[system][i] for i in missing]):
+        _cache_chunk(cache, [keys[missing[i]] for i in chunk.indices], chunk)
+        chunks.append(chunk)
+    new, new_payloads = assemble(chunks)
     rows = dict(zip(missing, new))
     stats = np.stack([rows[i] if i in rows else found[k] for i, k in enumerate(keys)])
     if new_payloads is None:
         return stats, None
-    cache.put_payloads((keys[i], text) for i, text in zip(missing, new_payloads))
     by_index = dict(zip(missing, new_payloads))
     return stats, [by_index[i] if i in by_index else texts[k] for i, k in enumerate(keys)]

@@ -128,6 +128,37 @@ def test_run_executor_flag_overrides_config(tmp_path):
     assert (tmp_path / "out" / "results.json").is_file()
 
 
+class _BrokenOnMarker:
+    """A metric that raises a user error on a system whose first segment is BROKEN."""
+
+    def segment_stats(self, hypotheses, prepared):
+        if hypotheses and hypotheses[0] == "BROKEN":
+            raise UserError("hyp.b.en:1: broken")
+        return super().segment_stats(hypotheses, prepared)
+
+
+def test_a_stopped_run_keeps_its_finished_chunks(tmp_path):
+    """Each finished (metric, system) is cached as it finishes, not when the test set
+    is done: after a run that stops on its second system, a rerun computes only that one."""
+    from eval.config import metric_specs
+    from eval.corpora.model import TestSet
+    from eval.scoring import build_metrics, score_testset
+    from eval.store import StatsCache
+
+    lines = {name: (CORPORA / "es-en" / name).read_text(encoding="utf-8").splitlines()
+             for name in ("source.es", "ref.A.en", "hyp.literal.en", "hyp.strong.en")}
+    bleu = build_metrics(metric_specs(["bleu"]), "en")["bleu"]
+    broken = type("BrokenBleu", (_BrokenOnMarker, type(bleu)), {})(trg_lang="en")
+    ts = TestSet("es", "es", "en", lines["source.es"], {"A": lines["ref.A.en"]},
+                 {"a": lines["hyp.literal.en"], "b": ["BROKEN", *lines["hyp.strong.en"][1:]]})
+    cache = StatsCache(tmp_path / "stats.sqlite")
+    with pytest.raises(UserError, match="hyp.b.en:1: broken"):
+        score_testset(ts, {"bleu": broken}, cache, 1)
+    rerun = score_testset(ts, {"bleu": bleu}, cache, 1)
+    cache.close()
+    assert (rerun.cached_segments, rerun.computed_segments) == (len(ts), len(ts))
+
+
 def _private_network() -> bool:
     try:
         subprocess.run(["unshare", "-n", "sh", "-c", "ip link set lo up"], check=True, capture_output=True, timeout=30)
@@ -150,10 +181,10 @@ def test_two_node_ray_cluster():
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
-        stdout, stderr = proc.communicate(timeout=240)
+        stdout, stderr = proc.communicate(timeout=480)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         stdout, _ = proc.communicate()
-        pytest.fail(f"the cluster cases hung past 240 s:\n{stdout[-6000:]}")
+        pytest.fail(f"the cluster cases hung past 480 s:\n{stdout[-6000:]}")
     assert proc.returncode == 0, stdout[-6000:] + stderr[-3000:]
     assert " passed" in stdout and "skipped" not in stdout, stdout[-3000:]

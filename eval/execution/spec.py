@@ -9,8 +9,8 @@ EXECUTORS = ("local", "ray")
 @dataclass(frozen=True)
 class ExecutorSpec:
     """``kind`` local or ray; ``address`` of a running Ray cluster (None: start or
-    join one as ``ray.init()`` does); ``gpus_per_worker`` reserved for model
-    metrics on the cluster (fractional allowed)."""
+    join one as ``ray.init()`` does); ``gpus_per_worker``: GPUs each model-metric
+    actor asks for (fractional allowed: 0.5 puts two actors on a GPU; 0: CPU only)."""
 
     kind: str = "local"
     address: str | None = None

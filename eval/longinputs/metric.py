@@ -106,6 +106,28 @@ class LongInputMetric(Metric):
             return np.max([hyp + src + r for r in refs], axis=0) if refs else hyp + src
         return np.max([hyp, src, *refs], axis=0)
 
+    def batch_plan(self, hypotheses, sources, references) -> list[list[int]] | None:
+        """The wrapped metric's batches, except that every batch holding a long
+        segment is joined into one: all pieces are scored in one call, so they must
+        travel together to be batched as the whole system's pieces are."""
+        plan = self.inner.batch_plan(hypotheses, sources, references)
+        if plan is None or self.mode != "split" or not len(hypotheses):
+            return plan
+        sources, references = list(sources), [list(r) for r in references]
+        lengths = self._input_tokens(
+            self.inner.count_tokens(list(hypotheses)), self.inner.count_tokens(sources) if self.needs_source else [],
+            [self.inner.count_tokens(r) for r in references] if self.needs_references else [])
+        long = set(np.flatnonzero(lengths > self.inner.token_limit).tolist())
+        together = [i for batch in plan if long.intersection(batch) for i in batch]
+        rest = [batch for batch in plan if not long.intersection(batch)]
+        return [together, *rest] if together else rest
+
+    def select_prepared(self, prepared: _Prepared, rows) -> _Prepared:
+        return _Prepared(self.inner.select_prepared(prepared.inner, rows), [prepared.sources[i] for i in rows],
+                         [[r[i] for i in rows] for r in prepared.references],
+                         [prepared.source_tokens[i] for i in rows] if prepared.source_tokens else [],
+                         [[r[i] for i in rows] for r in prepared.reference_tokens])
+
     def segment_stats(self, hypotheses: Sequence[str], prepared: _Prepared) -> np.ndarray:
         return self.segment_stats_and_payloads(hypotheses, prepared)[0]
 

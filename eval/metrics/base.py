@@ -62,6 +62,19 @@ class Metric(ABC):
         The result is passed back to :meth:`segment_stats` for every system."""
         return references
 
+    def batch_plan(self, hypotheses: Sequence[str], sources: Sequence[str],
+                   references: Sequence[Sequence[str]]) -> list[list[int]] | None:
+        """The model batches (row indices) :meth:`segment_stats` forms for these
+        hypotheses, such that any union of whole batches, scored on its own with
+        :meth:`select_prepared` references, forms exactly those batches again: an
+        executor may then spread a system's batches over workers with the local
+        run's numbers. None (the default): the rows must be scored together."""
+        return None
+
+    def select_prepared(self, prepared: Any, rows: Sequence[int]) -> Any:
+        """What :meth:`prepare` returned, cut to ``rows`` (needed where :meth:`batch_plan` is)."""
+        raise NotImplementedError(f"metric {self.name!r} has no batch plan")
+
     @abstractmethod
     def segment_stats(self, hypotheses: Sequence[str], prepared: Any) -> np.ndarray:
         """One row of statistics per hypothesis segment: shape (n, len(stat_names))."""

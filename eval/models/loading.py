@@ -163,6 +163,19 @@ class LoadedModel:
 
 
 @lru_cache(maxsize=4)
+def load_tokenizer(name: str | None = None) -> tuple[object, int]:
+    """The model's tokenizer and input limit without its weights: what a batch plan
+    or a token count needs (on a Ray driver that never loads the model)."""
+    transformers = require_transformers(f"model {name or DEFAULT_MODEL}")
+    resolved = resolve_model(name)
+    try:
+        tokenizer = transformers.AutoTokenizer.from_pretrained(resolved.path)
+    except Exception as exc:  # any failure to read the files is about the user's model
+        raise UserError(f"{name}: not a usable transformers model: {str(exc).splitlines()[0]}") from exc
+    return tokenizer, max_input_tokens(tokenizer, model_config(resolved.path))
+
+
+@lru_cache(maxsize=4)
 def load_encoder(name: str | None = None, device: str | None = None) -> LoadedModel:
     """Encoder and tokenizer in eval mode on the chosen device (half precision on GPU)."""
     transformers = require_transformers(f"model {name or DEFAULT_MODEL}")

@@ -117,6 +117,20 @@ class BERTScore(EncoderMetric):
             start += len(stream)
         return PreparedReferences(vectors, weights, idf, len(all_refs))
 
+    def batch_plan(self, hypotheses, sources, references) -> list[list[int]] | None:
+        """The batches ``encode`` forms from the hypotheses' token counts (cut at the
+        limit): a batch's size follows from its first (longest) row alone, so a union
+        of whole batches, length-sorted again, is cut into the same batches."""
+        from eval.models.encoding import length_batches
+
+        limit = self.token_limit
+        return list(length_batches([min(n, limit) for n in self.count_tokens(hypotheses)]))
+
+    def select_prepared(self, prepared: PreparedReferences, rows) -> PreparedReferences:
+        return PreparedReferences([[stream[i] for i in rows] for stream in prepared.vectors],
+                                  [[stream[i] for i in rows] for stream in prepared.weights],
+                                  prepared.idf, prepared.n_refs_docs)
+
     def segment_stats(self, hypotheses: Sequence[str], prepared: PreparedReferences) -> np.ndarray:
         import torch
 

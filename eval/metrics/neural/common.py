@@ -38,7 +38,9 @@ class EncoderMetric(MeanScoreMetric):
 
     @property
     def token_limit(self) -> int:
-        return self.loaded.max_length
+        from eval.models.loading import load_tokenizer
+
+        return load_tokenizer(self.options.get("model"))[1]
 
     def model_text(self, text: str) -> str:
         """The text as the metric hands it to the tokenizer."""
@@ -47,4 +49,6 @@ class EncoderMetric(MeanScoreMetric):
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         from eval.models.encoding import token_counts
 
-        return token_counts(self.loaded.tokenizer, [self.model_text(t) for t in texts])
+        from eval.models.loading import load_tokenizer
+
+        return token_counts(load_tokenizer(self.options.get("model"))[0], [self.model_text(t) for t in texts])
