@@ -298,21 +298,23 @@ def test_table_options_are_checked(cli, args, message):
     assert (code, err) == (2, f"mteval: error: {message}\n")
 
 
-def test_selected_rows_read_back_from_texts_parquet(files, cli, tmp_path):
-    """A few rows' texts come back from the streamed run's texts.parquet alone."""
-    from eval.streaming.rows import selected_texts
+def test_report_reads_selected_rows_of_a_streamed_run(files, cli, tmp_path):
+    """The report reads a streamed run's texts on demand: a few rows come back
+    from texts.parquet as the input files have them."""
+    from eval.report.run_texts import run_testset
 
     code, _, err = cli(*score_args(files, "--cache", "off", "--stream", "--chunk-size", "30", "--out", tmp_path / "run"))
     assert code == 0, err
-    got = selected_texts(tmp_path / "run" / "texts.parquet", "cli", [240, 1, 77, 77])
-    assert sorted(got) == [1, 77, 240]
-    for seg_id in got:
-        assert got[seg_id] == {"source": read_lines(files["src.de"])[seg_id - 1],
-                               "ref:A": read_lines(files["A.en"])[seg_id - 1],
-                               "ref:B": read_lines(files["B.en"])[seg_id - 1],
-                               "sys:LT22.en": read_lines(files["LT22.en"])[seg_id - 1],
-                               "sys:Lan-Bridge.en": read_lines(files["Lan-Bridge.en"])[seg_id - 1]}
-    assert selected_texts(tmp_path / "run" / "texts.parquet", "other", [1]) == {}
+    ts = run_testset(tmp_path / "run" / "texts.parquet", "cli", "de-en", 240, ["A", "B"], ["LT22.en", "Lan-Bridge.en"])
+    rows = [239, 0, 76]
+    assert [ts.source[i] for i in rows] == [read_lines(files["src.de"])[i] for i in rows]
+    for name in ("A", "B"):
+        assert ts.references[name].take(rows) == [read_lines(files[f"{name}.en"])[i] for i in rows]
+    for name in ("LT22.en", "Lan-Bridge.en"):
+        assert ts.systems[name].take(rows) == [read_lines(files[name])[i] for i in rows]
+    code, _, err = cli("report", tmp_path / "run")
+    assert code == 0, err
+    assert (tmp_path / "run" / "report.html").stat().st_size > 0
 
 
 @pytest.mark.parametrize("data", [b"ok\nok\nbad \xff here\n", b"ok\n\xc3", b"ok\nx\x00y\n", b"\xff\xfeu\x00"])
