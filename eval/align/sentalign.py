@@ -1,7 +1,7 @@
 """Cross-lingual monotone sentence alignment (source original ↔ translation).
 
-Beads join 0–3 source sentences to 0–3 target sentences (1-1, 1-2, 2-1, 2-2,
-1-3, 3-1, 1-0, 0-1). A bead's cost adds three terms:
+Beads join 0–4 source sentences to 0–4 target sentences (1-1, 1-2, 2-1, 2-2,
+1-3, 3-1, 1-4, 4-1, 1-0, 0-1). A bead's cost adds three terms:
 
 - length: Gale & Church (1993): the target length should be the source length
   times the document's character ratio, with variance growing with length;
@@ -37,18 +37,20 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
 Embed = Callable[[list[str]], np.ndarray]
 
 # (source sentences, target sentences) per bead, and its prior cost in nats
-# (tuned on Text+Berg de-fr, model-free; see docs/ALIGNMENT.md)
-BEAD_PRIORS: dict[tuple[int, int], float] = {
+# (tuned on Text+Berg de-fr, model-free, the 1-4/4-1 beads on all four gold
+# corpora; see docs/ALIGNMENT.md). A Chinese sentence often becomes 4 English ones.
+BEAD_PRIORS = MappingProxyType({
     (1, 1): 0.0, (1, 2): 4.0, (2, 1): 4.0, (2, 2): 8.0, (1, 3): 7.0, (3, 1): 7.0,
-    (1, 0): 6.0, (0, 1): 6.0,
-}
+    (1, 4): 10.0, (4, 1): 10.0, (1, 0): 6.0, (0, 1): 6.0,
+})
 LENGTH_VARIANCE = 6.8  # Gale & Church's s², characters
 FULL_SEARCH_CELLS = 400_000  # above this the search goes coarse-to-fine
 BLOCK = 4  # sentences merged per block at each coarser level
@@ -92,13 +94,24 @@ class AlignerSettings:
     # an insertion or deletion costs its prior less this much times how badly
     # the sentence matches its best candidate (embeddings only): junk is cheap to skip
     unmatched_discount: float = 0.0
+    # prior cost (nats) per bead shape (source sentences, target sentences)
+    priors: MappingProxyType = field(default_factory=lambda: BEAD_PRIORS, hash=False)
+
+    @property
+    def max_span(self) -> int:
+        """The most sentences on one side of a bead."""
+        return max(max(shape) for shape in self.priors)
 
 
 MODEL_FREE = AlignerSettings()
-# with multilingual-e5-small the embeddings outweigh the anchors and the length; the
-# length weight was chosen leave-one-corpus-out over Text+Berg and aligner-eval (docs/ALIGNMENT.md)
-WITH_EMBEDDINGS = AlignerSettings(anchor_weight=4.0, embedding_weight=5.3, neutral_similarity=0.15,
-                                  length_weight=0.5, unmatched_discount=1.0)
+# with multilingual-e5-small the embeddings outweigh the anchors and the length, and
+# 1-2/2-1 and 2-2 beads are cheaper (the vectors tell a split from a drift); chosen by a
+# coordinate search over Text+Berg and the three aligner-eval corpora, checked
+# leave-one-corpus-out (docs/ALIGNMENT.md)
+WITH_EMBEDDINGS = AlignerSettings(
+    anchor_weight=4.0, embedding_weight=5.8, neutral_similarity=0.15, length_weight=0.5,
+    unmatched_discount=1.5,
+    priors=MappingProxyType({**BEAD_PRIORS, (1, 2): 3.5, (2, 1): 3.5, (2, 2): 7.0}))
 
 
 # P(bead right) = sigmoid(intercept of its shape + slope * min(cost - prior, 12)); shapes:
@@ -164,7 +177,6 @@ class _Side:
         self.cum_mass = np.concatenate([[0.0], np.cumsum(self.anchor_mass)])
         self.vectors = vectors
         self.postings = self._postings()
-        self.span_norm = self._span_norms() if vectors is not None else None
 
     def _postings(self) -> dict[int, np.ndarray]:
         rows: dict[int, list[int]] = {}
@@ -173,17 +185,12 @@ class _Side:
                 rows.setdefault(int(a), []).append(k)
         return {a: np.array(r, dtype=np.int64) for a, r in rows.items()}
 
-    def _span_norms(self) -> np.ndarray:
-        """|sum of vectors| of the spans ending before k, for span sizes 0..3."""
-        v = self.vectors
-        norms = np.ones((4, self.n + 1))
-        adjacent = np.einsum("ij,ij->i", v[:-1], v[1:]) if self.n > 1 else np.zeros(0)
-        skip = np.einsum("ij,ij->i", v[:-2], v[2:]) if self.n > 2 else np.zeros(0)
-        sq = np.full((4, self.n + 1), np.nan)
-        sq[1, 1:] = 1.0
-        sq[2, 2:] = 2 + 2 * adjacent
-        sq[3, 3:] = 3 + 2 * (adjacent[:-1] + adjacent[1:] + skip) if self.n > 2 else np.nan
-        norms[1:] = np.sqrt(np.clip(np.nan_to_num(sq[1:], nan=1.0), 1e-9, None))
+    def span_norms(self, max_span: int) -> np.ndarray:
+        """|sum of vectors| of the spans ending before k, for span sizes 0..max_span."""
+        cum = np.concatenate([np.zeros((1, self.vectors.shape[1])), np.cumsum(self.vectors, axis=0)])
+        norms = np.ones((max_span + 1, self.n + 1))
+        for size in range(1, min(max_span, self.n) + 1):
+            norms[size, size:] = np.maximum(np.linalg.norm(cum[size:] - cum[:-size], axis=1), 1e-9)
         return norms
 
     def merged(self, block: int) -> "_Side":
@@ -233,7 +240,8 @@ class _Scorer:
         self.src, self.tgt, self.lo, self.hi, self.settings = src, tgt, lo, hi, settings
         self.ratio = (tgt.cum_len[-1] / src.cum_len[-1]) if src.cum_len[-1] > 0 else 1.0
         self.cache: dict[int, tuple[int, np.ndarray]] = {}
-        self.floors, self.gap = _cosine_range(src, tgt) if src.vectors is not None else ({}, 1.0)
+        self.span = settings.max_span
+        self.floors, self.gap = _cosine_range(src, tgt, settings.priors) if src.vectors is not None else ({}, 1.0)
         self.unmatched_src, self.unmatched_tgt = np.zeros(src.n), np.zeros(tgt.n)
         if src.vectors is not None:
             src_near, tgt_near = _nearest_cosines(src, tgt, lo, hi)
@@ -243,6 +251,7 @@ class _Scorer:
             self.mean_hub = (src_hub.mean() + tgt_hub.mean()) / 2
             self.unmatched_src = self._unmatched(src_near[:, 0], src_hub)
             self.unmatched_tgt = self._unmatched(tgt_near[:, 0], tgt_hub)
+            self.src_norm, self.tgt_norm = src.span_norms(self.span), tgt.span_norms(self.span)
 
     def _unmatched(self, best: np.ndarray, hub: np.ndarray) -> np.ndarray:
         """1 - the rescaled similarity of each sentence with its best candidate."""
@@ -253,8 +262,8 @@ class _Scorer:
         """Anchor overlap and cosine of source sentence s with a range of targets."""
         if s in self.cache:
             return self.cache[s]
-        last = min(s + 3, self.src.n)
-        start = max(int(self.lo[s + 1]) - 3, 0)
+        last = min(s + self.span, self.src.n)
+        start = max(int(self.lo[s + 1]) - self.span, 0)
         stop = max(min(int(self.hi[last]), self.tgt.n), start)
         overlap = np.zeros(stop - start)
         for a in self.src.anchor_ids[s]:
@@ -265,7 +274,7 @@ class _Scorer:
             overlap[hit - start] += self.src.weights[a]
         cosine = None if self.src.vectors is None else self.tgt.vectors[start:stop] @ self.src.vectors[s]
         self.cache[s] = (start, overlap, cosine)
-        self.cache.pop(s - 4, None)
+        self.cache.pop(s - self.span - 1, None)
         return self.cache[s]
 
     def costs(self, i: int, a: int, b: int, js: np.ndarray) -> np.ndarray:
@@ -286,7 +295,7 @@ class _Scorer:
             dice = np.where(mass > 0, 2 * overlap / mass, st.neutral_similarity)
         cost += st.anchor_weight * (1.0 - np.clip(dice, 0.0, 1.0))
         if cosine is not None:
-            cosine = cosine / (self.src.span_norm[a, i] * self.tgt.span_norm[b, js])
+            cosine = cosine / (self.src_norm[a, i] * self.tgt_norm[b, js])
             hub_src = (self.cum_hub_src[i] - self.cum_hub_src[i - a]) / a
             hub_tgt = (self.cum_hub_tgt[js] - self.cum_hub_tgt[js - b]) / b
             cosine = cosine - ((hub_src + hub_tgt) / 2 - self.mean_hub)
@@ -347,7 +356,7 @@ def _finite_mean(values: np.ndarray) -> np.ndarray:
     return np.where(counts > 0, sums / np.maximum(counts, 1), overall)
 
 
-def _cosine_range(src: _Side, tgt: _Side, sample: int = 200) -> tuple[dict[tuple[int, int], float], float]:
+def _cosine_range(src: _Side, tgt: _Side, priors, sample: int = 200) -> tuple[dict[tuple[int, int], float], float]:
     """Typical cosine of unrelated spans (per bead shape) and of translations.
 
     Encoders differ in where their cosines lie (multilingual-e5 puts almost
@@ -364,7 +373,7 @@ def _cosine_range(src: _Side, tgt: _Side, sample: int = 200) -> tuple[dict[tuple
         return sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-9)
 
     floors = {}
-    for a, b in BEAD_PRIORS:
+    for a, b in priors:
         if a and b:
             floors[(a, b)] = float(np.mean(span_sums(src, a) @ span_sums(tgt, b).T))
     rows = rng.choice(src.n, size=min(sample, src.n), replace=False)
@@ -372,22 +381,20 @@ def _cosine_range(src: _Side, tgt: _Side, sample: int = 200) -> tuple[dict[tuple
     return floors, max(best - floors[(1, 1)], 1e-3)
 
 
-_BEADS = [bead for bead in BEAD_PRIORS if bead != (0, 1)]
-_SKIP_TARGET = len(_BEADS)
-
-
 def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: AlignerSettings
             ) -> list[tuple[int, int, int, int, float, float]]:
     """Cheapest bead path within the band [lo[i], hi[i]) of target positions."""
     scorer = _Scorer(src, tgt, lo, hi, settings)
+    priors = settings.priors
+    beads = [bead for bead in priors if bead != (0, 1)]  # skipping a target is the extra move below
     cost_rows: list[np.ndarray] = []
     back_rows: list[np.ndarray] = []
-    skip = BEAD_PRIORS[(0, 1)]
+    skip = priors[(0, 1)]
     for i in range(src.n + 1):
         js = np.arange(lo[i], hi[i])
         best = np.where(js == 0, 0.0, np.inf) if i == 0 else np.full(len(js), np.inf)
         arg = np.full(len(js), -1, dtype=np.int8)
-        for k, (a, b) in enumerate(_BEADS):
+        for k, (a, b) in enumerate(beads):
             if a > i:
                 continue
             prev = cost_rows[i - a]
@@ -396,7 +403,7 @@ def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: Al
             if not ok.any():
                 continue
             cand = np.full(len(js), np.inf)
-            cand[ok] = prev[idx[ok]] + BEAD_PRIORS[(a, b)] + scorer.costs(i, a, b, js[ok])
+            cand[ok] = prev[idx[ok]] + priors[(a, b)] + scorer.costs(i, a, b, js[ok])
             better = cand < best
             best[better] = cand[better]
             arg[better] = k
@@ -406,20 +413,20 @@ def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: Al
             through = np.minimum.accumulate(best - steps) + steps
         from_skip = through < best - 1e-9  # not a rounding artefact of the running minimum
         best = np.where(from_skip, through, best)
-        arg[from_skip] = _SKIP_TARGET
+        arg[from_skip] = len(beads)
         cost_rows.append(best)
         back_rows.append(arg)
-    return _trace(cost_rows, back_rows, lo, scorer, tgt.n)
+    return _trace(back_rows, lo, scorer, beads + [(0, 1)], tgt.n)
 
 
-def _trace(cost_rows, back_rows, lo, scorer: _Scorer, m: int) -> list[tuple[int, int, int, int, float, float]]:
+def _trace(back_rows, lo, scorer: _Scorer, beads, m: int) -> list[tuple[int, int, int, int, float, float]]:
     path = []
-    i, j = len(cost_rows) - 1, m
+    priors = scorer.settings.priors
+    i, j = len(back_rows) - 1, m
     while i > 0 or j > 0:
-        k = int(back_rows[i][j - lo[i]])
-        a, b = (0, 1) if k == _SKIP_TARGET else _BEADS[k]
-        cost = float(scorer.costs(i, a, b, np.array([j]))[0]) + BEAD_PRIORS[(a, b)]
-        local = cost - BEAD_PRIORS[(a, b)] if a and b else cost  # a skip's confidence includes its prior
+        a, b = beads[int(back_rows[i][j - lo[i]])]
+        cost = float(scorer.costs(i, a, b, np.array([j]))[0]) + priors[(a, b)]
+        local = cost - priors[(a, b)] if a and b else cost  # a skip's confidence includes its prior
         path.append((i - a, i, j - b, j, cost, local))
         i, j = i - a, j - b
     return path[::-1]
@@ -463,7 +470,7 @@ def align(src: Sequence[str], tgt: Sequence[str], embed: Embed | None = None,
     if settings is None:
         settings = MODEL_FREE if embed is None else WITH_EMBEDDINGS
     if not src or not tgt:
-        skip = BEAD_PRIORS[(1, 0)]
+        skip = settings.priors[(1, 0)]
         sure = calibrated_confidence(1, 0, skip, embed is not None)
         return [Bead((k,), (), skip, sure) for k in range(len(src))] + \
                [Bead((), (k,), skip, sure) for k in range(len(tgt))]
