@@ -32,10 +32,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eval.align.scoring import parse_beads  # noqa: E402
+from eval.align.scoring import parse_beads, resplit_article  # noqa: E402
 from eval.align.sentalign import CALIBRATION, MODEL_FREE, WITH_EMBEDDINGS, align, calibration_features  # noqa: E402
 from eval.corpora.wmtxml import load_wmt_xml  # noqa: E402
-from eval.text.segment import sentence_joiner, split_sentences  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 ALIGN = SHARED / "align"
@@ -46,21 +45,6 @@ BUCKETS = [(0.0, 0.5, "< 0.5"), (0.5, 0.7, "0.5–0.7"), (0.7, 0.8, "0.7–0.8")
 SETS = ["WMT22 ru-en articles", "WMT22 en-zh articles", "Text+Berg de-fr", "aca en→zh", "pol zh→en", "mag en→zh"]
 
 
-def article(segments: list[str], lang: str) -> tuple[list[str], list[frozenset[int]]]:
-    """The segments joined and re-split; for each sentence, the segments it overlaps."""
-    text, spans = "", []
-    for k, segment in enumerate(segments):
-        text += sentence_joiner(lang) if k else ""
-        spans.append((len(text), len(text) + len(segment)))
-        text += segment
-    sentences, owners, pos = split_sentences(text, lang), [], 0
-    for sentence in sentences:
-        start = text.index(sentence, pos)
-        pos = start + len(sentence)
-        owners.append(frozenset(k for k, (a, b) in enumerate(spans) if a < pos and b > start))
-    return sentences, owners
-
-
 def wmt_documents(pair: str):
     """(source sentences, target sentences, judge) per document of the re-split articles."""
     src_lang, tgt_lang = pair.split("-")
@@ -68,8 +52,8 @@ def wmt_documents(pair: str):
     reference = next(iter(ts.references.values()))
     for doc in dict.fromkeys(ts.doc_ids):
         rows = [i for i, d in enumerate(ts.doc_ids) if d == doc]
-        src, src_owner = article([ts.source[r] for r in rows], src_lang)
-        tgt, tgt_owner = article([reference[r] for r in rows], tgt_lang)
+        src, src_owner = resplit_article([ts.source[r] for r in rows], src_lang)
+        tgt, tgt_owner = resplit_article([reference[r] for r in rows], tgt_lang)
 
         def judge(bead, src_owner=src_owner, tgt_owner=tgt_owner):
             return bool(bead.src and bead.tgt) and (frozenset().union(*(src_owner[i] for i in bead.src))

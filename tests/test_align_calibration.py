@@ -14,28 +14,12 @@ import numpy as np
 import pytest
 
 from conftest import WMT22, need
-from eval.align.scoring import parse_beads
+from eval.align.scoring import parse_beads, resplit_article
 from eval.align.sentalign import align
 from eval.corpora.wmtxml import load_wmt_xml
 from eval.documents import LOW_CONFIDENCE
-from eval.text.segment import sentence_joiner, split_sentences
 
 TEXT_BERG = Path(__file__).resolve().parents[1].parent / "shared/data/align/text+berg"
-
-
-def _article(segments: list[str], lang: str) -> tuple[list[str], list[frozenset[int]]]:
-    """The segments joined and re-split; for each sentence, the segments it overlaps."""
-    text, spans = "", []
-    for k, segment in enumerate(segments):
-        text += sentence_joiner(lang) if k else ""
-        spans.append((len(text), len(text) + len(segment)))
-        text += segment
-    sentences, owners, pos = split_sentences(text, lang), [], 0
-    for sentence in sentences:
-        start = text.index(sentence, pos)
-        pos = start + len(sentence)
-        owners.append(frozenset(k for k, (a, b) in enumerate(spans) if a < pos and b > start))
-    return sentences, owners
 
 
 def _wmt_beads(pair: str) -> list[tuple[float, bool]]:
@@ -45,8 +29,8 @@ def _wmt_beads(pair: str) -> list[tuple[float, bool]]:
     found = []
     for doc in dict.fromkeys(ts.doc_ids):
         rows = [i for i, d in enumerate(ts.doc_ids) if d == doc]
-        src, src_owner = _article([ts.source[r] for r in rows], src_lang)
-        tgt, tgt_owner = _article([reference[r] for r in rows], tgt_lang)
+        src, src_owner = resplit_article([ts.source[r] for r in rows], src_lang)
+        tgt, tgt_owner = resplit_article([reference[r] for r in rows], tgt_lang)
         for bead in align(src, tgt):
             right = bool(bead.src and bead.tgt) and (frozenset().union(*(src_owner[i] for i in bead.src))
                                                      == frozenset().union(*(tgt_owner[j] for j in bead.tgt)))

@@ -123,3 +123,22 @@ def score_alignment(gold_docs: Sequence[Sequence[Pair]], test_docs: Sequence[Seq
             except ValueError as exc:
                 raise UserError(str(exc)) from None
     return accuracy(gold_docs, test_docs)
+
+
+def resplit_article(segments: Sequence[str], lang: str) -> tuple[list[str], list[frozenset[int]]]:
+    """Segments joined into one article and re-split by the segmenter, with, for
+    each sentence, the segments it overlaps: the true beads of an article whose
+    original segmentation is known (calibration and its tests measure with it)."""
+    from ..text.segment import sentence_joiner, split_sentences
+
+    text, spans = "", []
+    for k, segment in enumerate(segments):
+        text += sentence_joiner(lang) if k else ""
+        spans.append((len(text), len(text) + len(segment)))
+        text += segment
+    sentences, owners, pos = split_sentences(text, lang), [], 0
+    for sentence in sentences:
+        start = text.index(sentence, pos)
+        pos = start + len(sentence)
+        owners.append(frozenset(k for k, (a, b) in enumerate(spans) if a < pos and b > start))
+    return sentences, owners

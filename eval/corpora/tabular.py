@@ -91,17 +91,21 @@ def _tsv_rows(path: Path, text: str, header: bool):
 
 def _jsonl_rows(path: Path, text: str):
     for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise UserError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
-        except RecursionError:
-            raise UserError(f"{path}:{lineno}: JSON nested too deeply to read") from None
-        if not isinstance(row, dict):
-            raise UserError(f"{path}:{lineno}: expected a JSON object per line")
-        yield f"{path}:{lineno}", row
+        if line.strip():
+            yield f"{path}:{lineno}", json_object(line, path, lineno)
+
+
+def json_object(line: str, path: Path, lineno: int) -> dict:
+    """One JSONL line as an object, or one line of error naming file and line."""
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise UserError(f"{path}:{lineno}: JSON nested too deeply to read") from None
+    if not isinstance(row, dict):
+        raise UserError(f"{path}:{lineno}: expected a JSON object per line")
+    return row
 
 
 def load_tsv(name: str, src_lang: str, tgt_lang: str, path: Path, columns: Columns, header: bool = True) -> TestSet:

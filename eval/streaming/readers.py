@@ -8,13 +8,12 @@ over-long line, or a file that ends before the others names the file and line.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 from ..corpora.files import BOM, MAX_LINE_BYTES, is_folder, open_regular
-from ..corpora.tabular import Columns, _cell_text
+from ..corpora.tabular import Columns, _cell_text, json_object
 from ..errors import UserError
 
 BLOCK_BYTES = 1 << 22  # bytes read from a text file at a time
@@ -178,7 +177,7 @@ def jsonl_chunks(path: Path, columns: Columns, size: int,
                              "no value holds it")
                 if not line.strip():
                     continue
-                rows.append((f"{path}:{lineno}", _json_object(line, path, lineno)))
+                rows.append((f"{path}:{lineno}", json_object(line, path, lineno)))
             if rows:
                 chunk = _rows_chunk(start, rows, columns, wanted)
                 start += len(chunk)
@@ -186,17 +185,6 @@ def jsonl_chunks(path: Path, columns: Columns, size: int,
     finally:
         reader.close()
 
-
-def _json_object(line: str, path: Path, lineno: int) -> dict:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{path}:{lineno}: invalid JSON ({exc.msg})") from None
-    except RecursionError:
-        raise UserError(f"{path}:{lineno}: JSON nested too deeply to read") from None
-    if not isinstance(row, dict):
-        raise UserError(f"{path}:{lineno}: expected a JSON object per line")
-    return row
 
 
 def _rows_chunk(start: int, rows: list[tuple[str, dict]], columns: Columns, wanted: list[str]) -> Chunk:
