@@ -52,12 +52,7 @@ def rows_to_testset(
 ) -> TestSet:
     """``rows`` yields (location, row) pairs; location names a line for errors."""
     wanted = list(dict.fromkeys(columns.all()))  # a column may serve twice (e.g. doc_id and domain)
-    values: dict[str, list[str]] = {c: [] for c in wanted}
-    for location, row in rows:
-        for col in wanted:
-            if col not in row:
-                raise UserError(f"{location}: no column {col!r} (have: {', '.join(map(str, row))})")
-            values[col].append(_cell_text(row[col], location, col))
+    values = column_values(rows, wanted)
     provenance = {"source": where}
     provenance.update({f"ref:{k}": where for k in columns.references})
     provenance.update({f"sys:{k}": where for k in columns.systems})
@@ -93,6 +88,18 @@ def _jsonl_rows(path: Path, text: str):
     for lineno, line in enumerate(text.split("\n"), 1):
         if line.strip():
             yield f"{path}:{lineno}", json_object(line, path, lineno)
+
+
+def column_values(rows: Iterable[tuple[str, dict[str, Any]]], wanted: list[str]) -> dict[str, list[str]]:
+    """The ``wanted`` columns' texts of (location, row) pairs; a row without one of
+    them is one line naming its location."""
+    values: dict[str, list[str]] = {c: [] for c in wanted}
+    for location, row in rows:
+        for col in wanted:
+            if col not in row:
+                raise UserError(f"{location}: no column {col!r} (have: {', '.join(map(str, row))})")
+            values[col].append(_cell_text(row[col], location, col))
+    return values
 
 
 def json_object(line: str, path: Path, lineno: int) -> dict:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..corpora.files import BOM, MAX_LINE_BYTES, is_folder, open_regular
-from ..corpora.tabular import Columns, _cell_text, json_object
+from ..corpora.tabular import Columns, _cell_text, column_values, json_object
 from ..errors import UserError
 
 BLOCK_BYTES = 1 << 22  # bytes read from a text file at a time
@@ -186,14 +186,8 @@ def jsonl_chunks(path: Path, columns: Columns, size: int,
         reader.close()
 
 
-
 def _rows_chunk(start: int, rows: list[tuple[str, dict]], columns: Columns, wanted: list[str]) -> Chunk:
-    values: dict[str, list[str]] = {c: [] for c in wanted}
-    for location, row in rows:
-        for col in wanted:
-            if col not in row:
-                raise UserError(f"{location}: no column {col!r} (have: {', '.join(map(str, row))})")
-            values[col].append(_cell_text(row[col], location, col))
+    values = column_values(rows, wanted)
     return Chunk(start, values[columns.source], {k: values[c] for k, c in columns.references.items()},
                  {k: values[c] for k, c in columns.systems.items()})
 
