@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..report.system import _UNSPACED, _WORD, WORST_N, length
+from ..report.system import _UNSPACED, WORST_N, length, looks_untranslated
 
 
 class SystemSummary:
@@ -59,23 +59,5 @@ class SystemSummary:
 
 
 def untranslated_rows(hyps: list[str], source: list[str], ref: list[str]) -> list[int]:
-    """Rows where ``report.system.looks_untranslated`` holds, with the source's and
-    reference's word sets built only for rows that need them."""
-    rows = []
-    for i, hyp in enumerate(hyps):
-        stripped = hyp.strip()
-        if not stripped:
-            continue
-        if stripped == source[i].strip():
-            rows.append(i)
-            continue
-        words = {w.lower() for w in _WORD.findall(hyp)}
-        if len(words) < 3:
-            continue
-        from_src = len(words & {w.lower() for w in _WORD.findall(source[i])}) / len(words)
-        if from_src < 0.6:
-            continue
-        from_ref = len(words & {w.lower() for w in _WORD.findall(ref[i])}) / len(words)
-        if from_src > from_ref + 0.2:
-            rows.append(i)
-    return rows
+    """Rows where ``report.system.looks_untranslated`` holds."""
+    return [i for i, (h, s, r) in enumerate(zip(hyps, source, ref)) if looks_untranslated(h, s, r)]
