@@ -94,6 +94,9 @@ class AlignerSettings:
     # an insertion or deletion costs its prior less this much times how badly
     # the sentence matches its best candidate (embeddings only): junk is cheap to skip
     unmatched_discount: float = 0.0
+    # a bead with several sentences on a side also costs this much times how badly its
+    # sentences there match the other side one by one, on average (embeddings only)
+    member_weight: float = 0.0
     # prior cost (nats) per bead shape (source sentences, target sentences)
     priors: MappingProxyType = field(default_factory=lambda: BEAD_PRIORS, hash=False)
 
@@ -104,14 +107,16 @@ class AlignerSettings:
 
 
 MODEL_FREE = AlignerSettings()
-# with multilingual-e5-small the embeddings outweigh the anchors and the length, and
-# 1-2/2-1 and 2-2 beads are cheaper (the vectors tell a split from a drift); chosen by a
-# coordinate search over Text+Berg and the three aligner-eval corpora, checked
-# leave-one-corpus-out (docs/ALIGNMENT.md)
+# with multilingual-e5-small the embeddings outweigh the length, every sentence of a
+# many-sentence side must match on its own, 1-2/2-1, 2-2 and 1-3 beads are cheaper (the
+# vectors tell a split from a drift) and 1-5/5-1 beads exist (a long Chinese sentence often
+# becomes five English ones); chosen by a random local search over Text+Berg and the
+# three aligner-eval corpora, checked leave-one-corpus-out (docs/ALIGNMENT.md)
 WITH_EMBEDDINGS = AlignerSettings(
-    anchor_weight=4.0, embedding_weight=5.8, neutral_similarity=0.15, length_weight=0.5,
-    unmatched_discount=1.5,
-    priors=MappingProxyType({**BEAD_PRIORS, (1, 2): 3.5, (2, 1): 3.5, (2, 2): 7.0}))
+    anchor_weight=4.3, embedding_weight=5.2, neutral_similarity=0.28, length_weight=0.36,
+    unmatched_discount=1.35, member_weight=2.35,
+    priors=MappingProxyType({**BEAD_PRIORS, (1, 2): 2.8, (2, 1): 2.8, (2, 2): 5.6, (1, 3): 5.85, (3, 1): 5.85,
+                             (1, 4): 9.65, (4, 1): 9.65, (1, 5): 12.5, (5, 1): 12.5, (1, 0): 6.05, (0, 1): 6.05}))
 
 
 # P(bead right) = sigmoid(intercept of its shape + slope * min(cost - prior, 12)); shapes:
@@ -120,7 +125,7 @@ WITH_EMBEDDINGS = AlignerSettings(
 # refit with benchmarks/fit_align_calibration.py whenever the cost weights change.
 CALIBRATION: dict[bool, tuple[float, float, float, float, float]] = {
     False: (4.802, 2.524, 0.793, 0.218, -0.283),
-    True: (5.451, 3.857, 2.367, 1.143, -0.296),
+    True: (5.482, 4.106, 2.826, 1.613, -0.306),
 }
 COST_CLIP = 12.0
 
@@ -246,6 +251,7 @@ class _Scorer:
         if src.vectors is not None:
             src_near, tgt_near = _nearest_cosines(src, tgt, lo, hi)
             src_hub, tgt_hub = _finite_mean(src_near), _finite_mean(tgt_near)
+            self.src_hub, self.tgt_hub = src_hub, tgt_hub
             self.cum_hub_src = np.concatenate([[0.0], np.cumsum(src_hub)])
             self.cum_hub_tgt = np.concatenate([[0.0], np.cumsum(tgt_hub)])
             self.mean_hub = (src_hub.mean() + tgt_hub.mean()) / 2
@@ -289,7 +295,7 @@ class _Scorer:
         expected = ls * self.ratio
         delta = (lt - expected) / np.sqrt(LENGTH_VARIANCE * (expected + lt) / 2)
         cost = st.length_weight * delta * delta / 2
-        overlap, cosine = self._span_sums(i, a, b, js)
+        overlap, cosine, (base, pair_rows) = self._span_sums(i, a, b, js)
         mass = (self.src.cum_mass[i] - self.src.cum_mass[i - a]) + (self.tgt.cum_mass[js] - self.tgt.cum_mass[js - b])
         with np.errstate(invalid="ignore", divide="ignore"):
             dice = np.where(mass > 0, 2 * overlap / mass, st.neutral_similarity)
@@ -301,25 +307,59 @@ class _Scorer:
             cosine = cosine - ((hub_src + hub_tgt) / 2 - self.mean_hub)
             similarity = np.clip((cosine - self.floors[(a, b)]) / self.gap, 0.0, 1.0)
             cost += st.embedding_weight * (1.0 - similarity)
+            if st.member_weight and (a > 1 or b > 1):
+                cost += st.member_weight * self._member_misses(i, a, b, js, base, pair_rows, hub_src, hub_tgt)
         return cost
 
-    def _span_sums(self, i: int, a: int, b: int, js: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-        """Sums over the sentence pairs of each bead of overlap and of cosine."""
+    def _rescaled_miss(self, cosine: np.ndarray, hub_one: np.ndarray | float, hub_span: np.ndarray | float) -> np.ndarray:
+        """1 - the rescaled similarity of one sentence with a span (as a 1-1 bead's)."""
+        margin = cosine - ((hub_one + hub_span) / 2 - self.mean_hub)
+        return 1.0 - np.clip((margin - self.floors[(1, 1)]) / self.gap, 0.0, 1.0)
+
+    def _member_misses(self, i: int, a: int, b: int, js: np.ndarray, base: int, pair_rows: list[np.ndarray],
+                       hub_src: float, hub_tgt: np.ndarray) -> np.ndarray:
+        """Mean miss of each many-sentence side's sentences against the other span.
+
+        The summed vector of a span barely moves when a fragment, a caption or a
+        neighbour's sentence is glued onto a good match, so such a bead looks as
+        good as the right one; each glued sentence on its own matches poorly.
+        """
+        total = np.zeros(len(js))
+
+        def windows(values: np.ndarray, size: int) -> np.ndarray:
+            cum = np.concatenate([[0.0], np.cumsum(values)])
+            return cum[js - base] - cum[js - size - base]
+
+        if b > 1:  # each target sentence against the source span
+            cosine = sum(pair_rows) / self.src_norm[a, i]
+            miss = self._rescaled_miss(cosine, self.tgt_hub[base:base + len(cosine)], hub_src)
+            total += windows(miss, b) / b
+        if a > 1:  # each source sentence against the target spans
+            for s, row in zip(range(i - a, i), pair_rows):
+                total += self._rescaled_miss(windows(row, b) / self.tgt_norm[b, js], self.src_hub[s], hub_tgt) / a
+        return total
+
+    def _span_sums(self, i: int, a: int, b: int, js: np.ndarray
+                   ) -> tuple[np.ndarray, np.ndarray | None, tuple[int, list[np.ndarray]]]:
+        """Sums over the sentence pairs of each bead of overlap and of cosine, and
+        each source sentence's cosines with the targets from ``base`` on."""
         base = max(int(js.min()) - b, 0)
         stop = int(js.max())
         overlap = np.zeros(stop - base)
         cosine = None if self.src.vectors is None else np.zeros(stop - base)
+        pair_rows = []
         for s in range(i - a, i):
             start, o_row, c_row = self._pair_row(s)
             overlap += o_row[base - start:stop - start]
             if cosine is not None:
-                cosine += c_row[base - start:stop - start]
+                pair_rows.append(c_row[base - start:stop - start])
+                cosine += pair_rows[-1]
 
         def windows(values):
             cum = np.concatenate([[0.0], np.cumsum(values)])
             return cum[js - base] - cum[js - b - base]
 
-        return windows(overlap), (None if cosine is None else windows(cosine))
+        return windows(overlap), (None if cosine is None else windows(cosine)), (base, pair_rows)
 
 
 def _nearest_cosines(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray,
