@@ -1,7 +1,8 @@
 """Cross-lingual monotone sentence alignment (source original ↔ translation).
 
 Beads join 0–4 source sentences to 0–4 target sentences (1-1, 1-2, 2-1, 2-2,
-1-3, 3-1, 1-4, 4-1, 1-0, 0-1). A bead's cost adds three terms:
+1-3, 3-1, 1-4, 4-1, 1-0, 0-1; with embeddings also 1-5 and 5-1). A bead's cost
+adds three terms:
 
 - length: Gale & Church (1993): the target length should be the source length
   times the document's character ratio, with variance growing with length;
@@ -14,7 +15,8 @@ Beads join 0–4 source sentences to 0–4 target sentences (1-1, 1-2, 2-1, 2-2,
   uses the cosine of the summed sentence vectors of the two spans, rescaled so that the
   document's typical unrelated pair scores 0 and its typical best match 1,
   after subtracting each sentence's mean cosine with its nearest neighbours
-  (the margin criterion of bitext mining);
+  (the margin criterion of bitext mining); and a member term: each sentence
+  of a many-sentence side must match the other span on its own;
 - a prior per bead type (1-1 cheapest, insertions and deletions dearest).
 
 Search is a dynamic programme over (source, target) positions, one numpy row
@@ -255,14 +257,10 @@ class _Scorer:
             self.cum_hub_src = np.concatenate([[0.0], np.cumsum(src_hub)])
             self.cum_hub_tgt = np.concatenate([[0.0], np.cumsum(tgt_hub)])
             self.mean_hub = (src_hub.mean() + tgt_hub.mean()) / 2
-            self.unmatched_src = self._unmatched(src_near[:, 0], src_hub)
-            self.unmatched_tgt = self._unmatched(tgt_near[:, 0], tgt_hub)
+            # how badly each sentence matches its best candidate: junk is cheap to skip
+            self.unmatched_src = self._rescaled_miss(src_near[:, 0], src_hub, self.mean_hub)
+            self.unmatched_tgt = self._rescaled_miss(tgt_near[:, 0], tgt_hub, self.mean_hub)
             self.src_norm, self.tgt_norm = src.span_norms(self.span), tgt.span_norms(self.span)
-
-    def _unmatched(self, best: np.ndarray, hub: np.ndarray) -> np.ndarray:
-        """1 - the rescaled similarity of each sentence with its best candidate."""
-        margin = np.where(np.isfinite(best), best - (hub - self.mean_hub) / 2, -np.inf)
-        return 1.0 - np.clip((margin - self.floors[(1, 1)]) / self.gap, 0.0, 1.0)
 
     def _pair_row(self, s: int) -> tuple[int, np.ndarray, np.ndarray | None]:
         """Anchor overlap and cosine of source sentence s with a range of targets."""
@@ -312,7 +310,8 @@ class _Scorer:
         return cost
 
     def _rescaled_miss(self, cosine: np.ndarray, hub_one: np.ndarray | float, hub_span: np.ndarray | float) -> np.ndarray:
-        """1 - the rescaled similarity of one sentence with a span (as a 1-1 bead's)."""
+        """1 - the rescaled similarity of a sentence with a span (as a 1-1 bead's);
+        a cosine of -inf (no candidate in the band) is a full miss."""
         margin = cosine - ((hub_one + hub_span) / 2 - self.mean_hub)
         return 1.0 - np.clip((margin - self.floors[(1, 1)]) / self.gap, 0.0, 1.0)
 
