@@ -213,7 +213,8 @@ def e5_text_berg():
 def test_text_berg_strict_f1_with_the_default_model(e5_text_berg):
     docs, embed = e5_text_berg
     acc = accuracy([gold for *_, gold in docs], [_pairs(align(src, tgt, embed)) for src, tgt, _ in docs])
-    assert acc.f1_strict >= 0.905  # 0.910 here; bertalign fed the same vectors 0.910, vecalign publishes 0.902, bertalign (LaBSE) 0.936
+    # 0.910 here; bertalign fed the same vectors 0.910, vecalign publishes 0.902, bertalign (LaBSE) 0.936
+    assert acc.f1_strict >= 0.905
     assert acc.f1_lax >= 0.97
 
 

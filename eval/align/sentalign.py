@@ -309,7 +309,8 @@ class _Scorer:
                 cost += st.member_weight * self._member_misses(i, a, b, js, base, pair_rows, hub_src, hub_tgt)
         return cost
 
-    def _rescaled_miss(self, cosine: np.ndarray, hub_one: np.ndarray | float, hub_span: np.ndarray | float) -> np.ndarray:
+    def _rescaled_miss(self, cosine: np.ndarray, hub_one: np.ndarray | float,
+                       hub_span: np.ndarray | float) -> np.ndarray:
         """1 - the rescaled similarity of a sentence with a span (as a 1-1 bead's);
         a cosine of -inf (no candidate in the band) is a full miss."""
         margin = cosine - ((hub_one + hub_span) / 2 - self.mean_hub)
@@ -324,18 +325,14 @@ class _Scorer:
         good as the right one; each glued sentence on its own matches poorly.
         """
         total = np.zeros(len(js))
-
-        def windows(values: np.ndarray, size: int) -> np.ndarray:
-            cum = np.concatenate([[0.0], np.cumsum(values)])
-            return cum[js - base] - cum[js - size - base]
-
         if b > 1:  # each target sentence against the source span
             cosine = sum(pair_rows) / self.src_norm[a, i]
             miss = self._rescaled_miss(cosine, self.tgt_hub[base:base + len(cosine)], hub_src)
-            total += windows(miss, b) / b
+            total += _window_sums(miss, js, base, b) / b
         if a > 1:  # each source sentence against the target spans
             for s, row in zip(range(i - a, i), pair_rows):
-                total += self._rescaled_miss(windows(row, b) / self.tgt_norm[b, js], self.src_hub[s], hub_tgt) / a
+                cosine = _window_sums(row, js, base, b) / self.tgt_norm[b, js]
+                total += self._rescaled_miss(cosine, self.src_hub[s], hub_tgt) / a
         return total
 
     def _span_sums(self, i: int, a: int, b: int, js: np.ndarray
@@ -353,12 +350,14 @@ class _Scorer:
             if cosine is not None:
                 pair_rows.append(c_row[base - start:stop - start])
                 cosine += pair_rows[-1]
+        return (_window_sums(overlap, js, base, b),
+                None if cosine is None else _window_sums(cosine, js, base, b), (base, pair_rows))
 
-        def windows(values):
-            cum = np.concatenate([[0.0], np.cumsum(values)])
-            return cum[js - base] - cum[js - b - base]
 
-        return windows(overlap), (None if cosine is None else windows(cosine)), (base, pair_rows)
+def _window_sums(values: np.ndarray, ends: np.ndarray, base: int, size: int) -> np.ndarray:
+    """Sums of ``values`` (position ``base`` first) over [end - size, end) for each end."""
+    cum = np.concatenate([[0.0], np.cumsum(values)])
+    return cum[ends - base] - cum[ends - size - base]
 
 
 def _nearest_cosines(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray,
