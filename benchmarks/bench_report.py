@@ -43,13 +43,14 @@ def make_run(pair: str, folder: Path) -> Path:
     xml = WMT22 / "xml" / f"wmttest2022.{pair}.all.xml"
     if not xml.exists():
         sys.exit(f"{xml} is absent: this benchmark needs ../shared/data")
-    config = folder / "bench.yaml"
-    config.write_text(
-        f"name: wmt22-{pair}\nmetrics: [bleu, chrf, ter]\nhistory: \"off\"\n"
-        f"testsets:\n  - {{name: wmt22-{pair}, langs: {pair}, format: wmt-xml, path: {xml}}}\n",
-        encoding="utf-8",
-    )
-    out = folder / "run"
+    return run_config(folder / "bench.yaml", folder / "run",
+                      f"name: wmt22-{pair}\nmetrics: [bleu, chrf, ter]\nhistory: \"off\"\n"
+                      f"testsets:\n  - {{name: wmt22-{pair}, langs: {pair}, format: wmt-xml, path: {xml}}}\n")
+
+
+def run_config(config: Path, out: Path, text: str) -> Path:
+    """Write ``text`` as the config and ``mteval run`` it into ``out`` (not timed)."""
+    config.write_text(text, encoding="utf-8")
     subprocess.run([sys.executable, "-m", "eval.cli", "run", str(config), "--out", str(out)],
                    check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     return out
@@ -149,18 +150,11 @@ def make_base_run(folder: Path) -> Path:
     if not src.exists():
         sys.exit(f"{src} is absent: this benchmark needs ../shared/data")
     hyps = {s: txt / "system-outputs" / f"generaltest2022.de-en.hyp.{s}.en" for s in ("JDExploreAcademy", "LT22")}
-    config = folder / "base.yaml"
-    config.write_text(
-        "name: wmt22-de-en-repeated\nmetrics: [bleu, chrf, ter]\nhistory: \"off\"\ncache: \"off\"\ntestsets:\n"
-        f"  - {{name: wmt22-de-en, langs: de-en, source: {src}, "
-        f"references: {{A: {txt / 'references' / 'generaltest2022.de-en.ref.A.en'}}}, "
-        f"systems: {{{', '.join(f'{k}: {v}' for k, v in hyps.items())}}}}}\n",
-        encoding="utf-8",
-    )
-    out = folder / "base"
-    subprocess.run([sys.executable, "-m", "eval.cli", "run", str(config), "--out", str(out)],
-                   check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    return out
+    return run_config(folder / "base.yaml", folder / "base",
+                      "name: wmt22-de-en-repeated\nmetrics: [bleu, chrf, ter]\nhistory: \"off\"\ncache: \"off\"\n"
+                      f"testsets:\n  - {{name: wmt22-de-en, langs: de-en, source: {src}, "
+                      f"references: {{A: {txt / 'references' / 'generaltest2022.de-en.ref.A.en'}}}, "
+                      f"systems: {{{', '.join(f'{k}: {v}' for k, v in hyps.items())}}}}}\n")
 
 
 def scale(sizes: list[int], repeat: int, before: Path | None) -> None:

@@ -24,7 +24,7 @@ from eval.report.html_data import report_data
 from eval.report.selection import Limits, extremes, select_rows
 
 from conftest import CORPORA, WMT22, need
-from tiled_run import tile_run
+from tiled_run import es_en_run, tile_run
 
 HOSTILE = '</script><script>alert(1)</script> " onmouseover="alert(2)" <!-- \u2028 &amp;'
 
@@ -135,18 +135,8 @@ def test_clusters_from_the_pairwise_p_values_match_the_run(demo_dir):
 def test_approximate_randomisation_runs_keep_their_test(tmp_path):
     """A run tested with approximate randomisation gets AR p-values in its win
     matrix: the baseline's row equals the run's p-values against the baseline."""
-    from eval.cli import main
-
-    config = tmp_path / "ar.yaml"
-    config.write_text(
-        "name: ar\nmetrics: [bleu, chrf]\ncache: \"off\"\nhistory: \"off\"\n"
-        "significance: {test: ar, n: 2000, seed: 7, baseline: literal}\ntestsets:\n"
-        f"  - {{name: es-en, langs: es-en, source: {CORPORA}/es-en/source.es, references: {{A: {CORPORA}/es-en/ref.A.en}},"
-        f" systems: '{CORPORA}/es-en/hyp.*.en'}}\n",
-        encoding="utf-8",
-    )
-    assert main(["run", str(config), "--out", str(tmp_path / "run")]) == 0
-    ts = report_data(tmp_path / "run")["testsets"][0]
+    run = es_en_run(tmp_path, "bleu, chrf", "{test: ar, n: 2000, seed: 7, baseline: literal}")
+    ts = report_data(run)["testsets"][0]
     assert ts["test"] == "ar"
     for name in ("bleu", "chrf"):
         p = np.array([[np.nan if v is None else v for v in row] for row in ts["significance"][name]])
@@ -272,19 +262,8 @@ def test_small_test_sets_keep_every_row():
 
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory) -> Path:
-    """es-en (34 segments, 3 systems, BLEU/chrF/TER; 100 bootstrap resamples keep the large copy fast)."""
-    from eval.cli import main
-
-    tmp = tmp_path_factory.mktemp("small")
-    config = tmp / "c.yaml"
-    config.write_text(
-        "name: small\nmetrics: [bleu, chrf, ter]\ncache: \"off\"\nhistory: \"off\"\nsignificance: {n: 100}\ntestsets:\n"
-        f"  - {{name: es-en, langs: es-en, source: {CORPORA}/es-en/source.es, references: {{A: {CORPORA}/es-en/ref.A.en}},"
-        f" systems: '{CORPORA}/es-en/hyp.*.en'}}\n",
-        encoding="utf-8",
-    )
-    assert main(["run", str(config), "--out", str(tmp / "run")]) == 0
-    return tmp / "run"
+    """es-en (34 segments, 3 systems, BLEU/chrF/TER)."""
+    return es_en_run(tmp_path_factory.mktemp("small"), "bleu, chrf, ter")
 
 
 @pytest.fixture(scope="module")

@@ -226,19 +226,11 @@ def test_error_spans_are_marked_by_severity_and_stay_inert(browser, xcomet_repor
 @pytest.fixture(scope="module")
 def large_report(tmp_path_factory) -> Path:
     """A 51,000-segment run (the es-en corpus repeated 1,500 times, 2% flagged)."""
-    from eval.cli import main
-    from tiled_run import tile_run
+    from tiled_run import es_en_run, tile_run
 
     tmp = tmp_path_factory.mktemp("large-browser")
-    config = tmp / "c.yaml"
-    config.write_text(
-        "name: large\nmetrics: [bleu, chrf]\ncache: \"off\"\nhistory: \"off\"\nsignificance: {n: 100}\ntestsets:\n"
-        f"  - {{name: es-en, langs: es-en, source: {CORPORA}/es-en/source.es, references: {{A: {CORPORA}/es-en/ref.A.en}},"
-        f" systems: '{CORPORA}/es-en/hyp.*.en'}}\n",
-        encoding="utf-8",
-    )
-    assert main(["run", str(config), "--out", str(tmp / "small")]) == 0
-    run = tile_run(tmp / "small", tmp / "run", 1500, flag="off-target", flag_rate=0.02, seed=1)
+    small = es_en_run(tmp, "bleu, chrf")
+    run = tile_run(small, tmp / "large", 1500, flag="off-target", flag_rate=0.02, seed=1)
     return write_html_report(run)
 
 

@@ -3,7 +3,8 @@ segments repeated ``copies`` times (segment numbers continue), so its texts are
 real text and its statistics the real statistics of those texts, and corpus
 scores are unchanged (summed statistics scale together). Used by the report's
 scale tests and benchmarks/bench_report.py; written in row groups, so building a
-million-segment run holds one copy in memory."""
+million-segment run holds one copy in memory. ``es_en_run`` makes the real es-en
+run the report tests read and repeat."""
 from __future__ import annotations
 
 import json
@@ -14,6 +15,23 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+
+def es_en_run(folder: Path, metrics: str, significance: str = "{n: 100}") -> Path:
+    """``mteval run`` on the bundled es-en corpus (34 segments, 3 systems); the
+    default 100 bootstrap resamples keep a large copy of it fast to report."""
+    from conftest import CORPORA
+    from eval.cli import main
+
+    config = folder / "c.yaml"
+    config.write_text(
+        f"name: es-en\nmetrics: [{metrics}]\ncache: \"off\"\nhistory: \"off\"\nsignificance: {significance}\ntestsets:\n"
+        f"  - {{name: es-en, langs: es-en, source: {CORPORA}/es-en/source.es, references: {{A: {CORPORA}/es-en/ref.A.en}},"
+        f" systems: '{CORPORA}/es-en/hyp.*.en'}}\n",
+        encoding="utf-8",
+    )
+    assert main(["run", str(config), "--out", str(folder / "run")]) == 0
+    return folder / "run"
 
 
 def _tile_parquet(src: Path, dst: Path, sizes: dict[str, int], copies: int, flag: str | None,
