@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import zlib
 from pathlib import Path
 
@@ -191,6 +192,44 @@ def test_every_sentence_is_in_exactly_one_bead_in_order(n, m):
     assert [i for b in beads for i in b.src] == list(range(n))
     assert [j for b in beads for j in b.tgt] == list(range(m))
     assert all((len(b.src), len(b.tgt)) in sentalign.BEAD_PRIORS for b in beads)
+
+
+def _cheapest_path_cost(src: list[str], tgt: list[str], embed, settings) -> float:
+    """Every monotone bead path, enumerated: the cost the search must reach."""
+    src_side, tgt_side = sentalign._build_sides(src, tgt, embed)
+    n, m = len(src), len(tgt)
+    scorer = sentalign._Scorer(src_side, tgt_side, np.zeros(n + 1, dtype=np.int64), np.full(n + 1, m + 1), settings)
+    priors, extend = settings.priors, settings.run_prior
+
+    def prior(a, b, last):
+        return extend if extend is not None and (a, b) == last and 0 in last else priors[(a, b)]
+
+    @functools.cache
+    def rest(i, j, last):
+        if (i, j) == (n, m):
+            return 0.0
+        return min((prior(a, b, last) + float(scorer.costs(i + a, a, b, np.array([j + b]))[0])
+                    + rest(i + a, j + b, (a, b)) for a, b in priors if i + a <= n and j + b <= m),
+                   default=np.inf)
+
+    return rest(0, 0, (1, 1))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("run_prior", [None, 1.5])
+def test_the_search_finds_the_cheapest_path(seed, run_prior):
+    """Against brute force on small documents, with and without the run prior
+    (an affine gap: the search keeps a separate state for runs of skips)."""
+    rng = np.random.default_rng(seed)
+    words = "der die und le la et 12 1990 Zermatt ? ! Gipfel sommet".split()
+    doc = lambda k: [" ".join(rng.choice(words, size=int(rng.integers(1, 12)))) for _ in range(k)]  # noqa: E731
+    src, tgt = doc(int(rng.integers(2, 7))), doc(int(rng.integers(2, 7)))
+    settings = dataclasses.replace(sentalign.WITH_EMBEDDINGS, run_prior=run_prior)
+    beads = align(src, tgt, char_trigram_embed, settings)
+    assert [i for b in beads for i in b.src] == list(range(len(src)))
+    assert [j for b in beads for j in b.tgt] == list(range(len(tgt)))
+    assert sum(b.cost for b in beads) == pytest.approx(_cheapest_path_cost(src, tgt, char_trigram_embed, settings),
+                                                       abs=1e-9)
 
 
 @pytest.fixture(scope="module")

@@ -17,13 +17,17 @@ adds three terms:
   after subtracting each sentence's mean cosine with its nearest neighbours
   (the margin criterion of bitext mining); and a member term: each sentence
   of a many-sentence side must match the other span on its own;
-- a prior per bead type (1-1 cheapest, insertions and deletions dearest).
+- a prior per bead type (1-1 cheapest, insertions and deletions dearest); with
+  embeddings a run of insertions (or deletions) pays the full prior for its first
+  sentence only and a smaller ``run_prior`` for each further one (an affine gap):
+  a passage the other side lacks is one event, cheaper left out than glued on.
 
 Search is a dynamic programme over (source, target) positions, one numpy row
-per source position. Long documents are aligned coarse-to-fine: consecutive
-sentences are merged into blocks, the blocks are aligned, and the sentence
-level is searched only in a band around the block path, so time and memory
-grow about linearly with the document (see docs/ALIGNMENT.md).
+per source position, with a second state for runs of deletions. Long documents
+are aligned coarse-to-fine: consecutive sentences are merged into blocks, the
+blocks are aligned, and the sentence level is searched only in a band around
+the block path, so time and memory grow about linearly with the document (see
+docs/ALIGNMENT.md).
 
 Each bead carries its cost and a confidence: an estimate of the probability
 that the bead is right, a logistic function of the bead's shape (1-1; 1-2 or
@@ -99,6 +103,9 @@ class AlignerSettings:
     # a bead with several sentences on a side also costs this much times how badly its
     # sentences there match the other side one by one, on average (embeddings only)
     member_weight: float = 0.0
+    # prior of each further sentence in a run of insertions (or of deletions): the
+    # first pays the 1-0/0-1 prior; None = the same again (no run discount)
+    run_prior: float | None = None
     # prior cost (nats) per bead shape (source sentences, target sentences)
     priors: MappingProxyType = field(default_factory=lambda: BEAD_PRIORS, hash=False)
 
@@ -421,13 +428,25 @@ def _cosine_range(src: _Side, tgt: _Side, priors, sample: int = 200) -> tuple[di
 
 def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: AlignerSettings
             ) -> list[tuple[int, int, int, int, float, float]]:
-    """Cheapest bead path within the band [lo[i], hi[i]) of target positions."""
+    """Cheapest bead path within the band [lo[i], hi[i]) of target positions.
+
+    A run of insertions (or deletions) pays the 0-1 (1-0) prior for its first
+    sentence and ``run_prior`` for each further one (an affine gap): an
+    untranslated advert or a tail the other side lacks is one event, not many.
+    """
     scorer = _Scorer(src, tgt, lo, hi, settings)
     priors = settings.priors
-    beads = [bead for bead in priors if bead != (0, 1)]  # skipping a target is the extra move below
+    beads = [bead for bead in priors if bead not in ((0, 1), (1, 0))]
+    open_skip, open_del = priors[(0, 1)], priors[(1, 0)]
+    extend = settings.run_prior
+    extend_skip = open_skip if extend is None else extend
+    extend_del = open_del if extend is None else extend
     cost_rows: list[np.ndarray] = []
     back_rows: list[np.ndarray] = []
-    skip = priors[(0, 1)]
+    del_rows: list[np.ndarray] = []  # cheapest path to (i, j) whose last bead is a deletion
+    del_runs: list[np.ndarray] = []  # ... and whose bead before is a deletion too
+    skip_starts: list[np.ndarray] = []  # where the run of insertions ending at (i, j) began
+    DELETION, SKIP = len(beads), len(beads) + 1
     for i in range(src.n + 1):
         js = np.arange(lo[i], hi[i])
         best = np.where(js == 0, 0.0, np.inf) if i == 0 else np.full(len(js), np.inf)
@@ -445,27 +464,64 @@ def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: Al
             better = cand < best
             best[better] = cand[better]
             arg[better] = k
-        unit = skip + scorer.costs(i, 0, 1, np.maximum(js, 1))  # skipping target j-1 to reach j
+        deleted = np.full(len(js), np.inf)
+        continued = np.zeros(len(js), dtype=bool)
+        if i > 0:
+            idx = js - lo[i - 1]
+            ok = (idx >= 0) & (idx < len(cost_rows[i - 1]))
+            opened = cost_rows[i - 1][idx[ok]] + open_del
+            extended = del_rows[i - 1][idx[ok]] + extend_del
+            continued[ok] = extended < opened
+            deleted[ok] = np.minimum(opened, extended) + scorer.costs(i, 1, 0, js[ok])
+            better = deleted < best
+            best[better] = deleted[better]
+            arg[better] = DELETION
+        unit = extend_skip + scorer.costs(i, 0, 1, np.maximum(js, 1))  # skipping target j-1 to reach j
         steps = np.concatenate([[0.0], np.cumsum(unit[1:])])
         with np.errstate(invalid="ignore"):
-            through = np.minimum.accumulate(best - steps) + steps
+            start_cost = best - steps
+            running = np.minimum.accumulate(start_cost)
+            through = running + steps + (open_skip - extend_skip)
+        positions = np.arange(len(js))
+        starts = np.maximum.accumulate(np.where(start_cost <= running, positions, 0))
         from_skip = through < best - 1e-9  # not a rounding artefact of the running minimum
         best = np.where(from_skip, through, best)
-        arg[from_skip] = len(beads)
+        arg[from_skip] = SKIP
         cost_rows.append(best)
         back_rows.append(arg)
-    return _trace(back_rows, lo, scorer, beads + [(0, 1)], tgt.n)
+        del_rows.append(deleted)
+        del_runs.append(continued)
+        skip_starts.append(starts + lo[i])
+    return _trace(back_rows, del_runs, skip_starts, lo, scorer, beads, tgt.n)
 
 
-def _trace(back_rows, lo, scorer: _Scorer, beads, m: int) -> list[tuple[int, int, int, int, float, float]]:
+def _trace(back_rows, del_runs, skip_starts, lo, scorer: _Scorer, beads, m: int
+           ) -> list[tuple[int, int, int, int, float, float]]:
     path = []
     priors = scorer.settings.priors
+    extend = scorer.settings.run_prior
     i, j = len(back_rows) - 1, m
+    in_deletion_run = False
     while i > 0 or j > 0:
-        a, b = beads[int(back_rows[i][j - lo[i]])]
+        k = len(beads) if in_deletion_run else int(back_rows[i][j - lo[i]])
+        if k == len(beads) + 1:  # a run of insertions, from its start to j
+            start = int(skip_starts[i][j - lo[i]])
+            for t in range(j, start, -1):
+                prior = priors[(0, 1)] if t == start + 1 or extend is None else extend
+                cost = float(scorer.costs(i, 0, 1, np.array([t]))[0]) + prior
+                path.append((i, i, t - 1, t, cost, cost))
+            j = start
+            continue
+        if k == len(beads):  # a deletion, opening a run or continuing one
+            in_deletion_run = bool(del_runs[i][j - lo[i]])
+            prior = extend if in_deletion_run and extend is not None else priors[(1, 0)]
+            cost = float(scorer.costs(i, 1, 0, np.array([j]))[0]) + prior
+            path.append((i - 1, i, j, j, cost, cost))
+            i -= 1
+            continue
+        a, b = beads[k]
         cost = float(scorer.costs(i, a, b, np.array([j]))[0]) + priors[(a, b)]
-        local = cost - priors[(a, b)] if a and b else cost  # a skip's confidence includes its prior
-        path.append((i - a, i, j - b, j, cost, local))
+        path.append((i - a, i, j - b, j, cost, cost - priors[(a, b)]))
         i, j = i - a, j - b
     return path[::-1]
 
