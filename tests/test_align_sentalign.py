@@ -258,6 +258,21 @@ def test_text_berg_strict_f1_with_the_default_model(e5_text_berg):
 
 
 @pytest.mark.slow
+def test_a_passage_the_source_lacks_is_one_run_of_insertions(e5_text_berg):
+    """Text+Berg's second document: the German ends at sentence 292, the French
+    goes on for 15 sentences more. With the run prior they are 0-1 beads after
+    the last 1-1; paying the full insertion prior for each, the search glues the
+    first four onto the last German sentence as a 1-5 bead instead."""
+    docs, embed = e5_text_berg
+    src, tgt, gold = docs[1]
+    tail = [((), (j,)) for j in range(259, len(tgt))]
+    assert gold[-len(tail) - 1:] == [((292,), (258,))] + tail
+    assert _pairs(align(src, tgt, embed))[-len(tail) - 1:] == [((292,), (258,))] + tail
+    without = dataclasses.replace(sentalign.WITH_EMBEDDINGS, run_prior=None)
+    assert ((292,), (258, 259, 260, 261, 262)) in _pairs(align(src, tgt, embed, without))
+
+
+@pytest.mark.slow
 def test_long_document_with_embeddings_goes_coarse_to_fine(e5_text_berg, monkeypatch):
     """The margin's nearest neighbours are searched within the band only."""
     docs, embed = e5_text_berg
