@@ -107,19 +107,25 @@ def _paraphrased(rng) -> tuple[list[str], list[str]]:
     return src, [s.replace("glacier", "icefield") for s in src]
 
 
-@pytest.mark.parametrize("junk", ["Subscribe to our newsletter for 10% off today!", "Photo: J. Smith",
-                                  "Advertisement", "Read more"])
-def test_a_fragment_next_to_a_good_match_is_an_insertion(junk):
+@pytest.mark.parametrize(("junk", "needs_member_term"), [
+    ("Subscribe to our newsletter for 10% off today!", True), ("Photo: J. Smith", True),
+    ("Advertisement", False), ("Read more", True)])
+def test_a_fragment_next_to_a_good_match_is_an_insertion(junk, needs_member_term):
     """The summed vector of a bead barely moves when junk is glued onto a good
-    match; the member term (each sentence must match on its own) is what keeps
-    the junk out: without it the same document glues it to a neighbour."""
+    match. Two terms keep the junk out: the member term (each sentence must
+    match on its own) and the unmatched discount (a sentence with no good
+    candidate is cheap to skip). Without the discount every fragment here is
+    glued to a neighbour; without the member term all but the lone word, which
+    matches nothing at all."""
     src, tgt = _paraphrased(np.random.default_rng(1))
     tgt.insert(11, junk)
     beads = _pairs(align(src, tgt, embed=char_trigram_embed))
     assert [b for b in beads if 11 in b[1]] == [((), (11,))]
-    without = dataclasses.replace(sentalign.WITH_EMBEDDINGS, member_weight=0.0)
-    glued = [b for b in _pairs(align(src, tgt, char_trigram_embed, without)) if 11 in b[1]]
-    assert glued[0][0] and len(glued[0][1]) == 2
+    without_discount = dataclasses.replace(sentalign.WITH_EMBEDDINGS, unmatched_discount=0.0)
+    without_member = dataclasses.replace(sentalign.WITH_EMBEDDINGS, member_weight=0.0)
+    for settings, glues in ((without_discount, True), (without_member, needs_member_term)):
+        bead = [b for b in _pairs(align(src, tgt, char_trigram_embed, settings)) if 11 in b[1]][0]
+        assert (bool(bead[0]) and len(bead[1]) == 2) == glues
 
 
 def test_empty_side_gives_only_insertions_or_deletions():
@@ -252,8 +258,8 @@ def e5_text_berg():
 def test_text_berg_strict_f1_with_the_default_model(e5_text_berg):
     docs, embed = e5_text_berg
     acc = accuracy([gold for *_, gold in docs], [_pairs(align(src, tgt, embed)) for src, tgt, _ in docs])
-    # 0.910 here; bertalign fed the same vectors 0.910, vecalign publishes 0.902, bertalign (LaBSE) 0.936
-    assert acc.f1_strict >= 0.905
+    # 0.916 here; bertalign fed the same vectors 0.910, vecalign publishes 0.902, bertalign (LaBSE) 0.936
+    assert acc.f1_strict >= 0.91
     assert acc.f1_lax >= 0.97
 
 
@@ -262,14 +268,15 @@ def test_a_passage_the_source_lacks_is_one_run_of_insertions(e5_text_berg):
     """Text+Berg's second document: the German ends at sentence 292, the French
     goes on for 15 sentences more. With the run prior they are 0-1 beads after
     the last 1-1; paying the full insertion prior for each, the search glues the
-    first four onto the last German sentence as a 1-5 bead instead."""
+    first few onto the last German sentence instead."""
     docs, embed = e5_text_berg
     src, tgt, gold = docs[1]
     tail = [((), (j,)) for j in range(259, len(tgt))]
     assert gold[-len(tail) - 1:] == [((292,), (258,))] + tail
     assert _pairs(align(src, tgt, embed))[-len(tail) - 1:] == [((292,), (258,))] + tail
     without = dataclasses.replace(sentalign.WITH_EMBEDDINGS, run_prior=None)
-    assert ((292,), (258, 259, 260, 261, 262)) in _pairs(align(src, tgt, embed, without))
+    last = [b for b in _pairs(align(src, tgt, embed, without)) if 292 in b[0]][0]
+    assert last[1][0] == 258 and 259 in last[1]
 
 
 @pytest.mark.slow
@@ -318,7 +325,7 @@ def test_an_advert_in_the_translation_is_an_insertion():
 
 
 ALIGNER_EVAL = TEXT_BERG.parent / "aligner-eval"
-# bertalign 2.0.1's own search fed mteval's e5 vectors (docs/ALIGNMENT.md); mteval: mag 0.9758, pol 0.9677
+# bertalign 2.0.1's own search fed mteval's e5 vectors (docs/ALIGNMENT.md); mteval: mag 0.9758, pol 0.9696
 BERTALIGN_E5_STRICT = {"mag": 0.9747, "pol": 0.9650}
 
 
