@@ -447,7 +447,7 @@ def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: Al
     del_rows: list[np.ndarray] = []  # cheapest path to (i, j) whose last bead is a deletion
     del_runs: list[np.ndarray] = []  # ... and whose bead before is a deletion too
     skip_starts: list[np.ndarray] = []  # where the run of insertions ending at (i, j) began
-    DELETION, SKIP = len(beads), len(beads) + 1
+    deletion_move, skip_move = _moves(beads)
     for i in range(src.n + 1):
         js = np.arange(lo[i], hi[i])
         best = np.where(js == 0, 0.0, np.inf) if i == 0 else np.full(len(js), np.inf)
@@ -476,7 +476,7 @@ def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: Al
             deleted[ok] = np.minimum(opened, extended) + scorer.costs(i, 1, 0, js[ok])
             better = deleted < best
             best[better] = deleted[better]
-            arg[better] = DELETION
+            arg[better] = deletion_move
         unit = extend_skip + scorer.costs(i, 0, 1, np.maximum(js, 1))  # skipping target j-1 to reach j
         steps = np.concatenate([[0.0], np.cumsum(unit[1:])])
         with np.errstate(invalid="ignore"):
@@ -487,7 +487,7 @@ def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: Al
         starts = np.maximum.accumulate(np.where(start_cost <= running, positions, 0))
         from_skip = through < best - 1e-9  # not a rounding artefact of the running minimum
         best = np.where(from_skip, through, best)
-        arg[from_skip] = SKIP
+        arg[from_skip] = skip_move
         cost_rows.append(best)
         back_rows.append(arg)
         del_rows.append(deleted)
@@ -496,16 +496,22 @@ def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: Al
     return _trace(back_rows, del_runs, skip_starts, lo, scorer, beads, tgt.n)
 
 
+def _moves(beads: list[tuple[int, int]]) -> tuple[int, int]:
+    """Back-pointer codes of a deletion and of a run of insertions (after the beads')."""
+    return len(beads), len(beads) + 1
+
+
 def _trace(back_rows, del_runs, skip_starts, lo, scorer: _Scorer, beads, m: int
            ) -> list[tuple[int, int, int, int, float, float]]:
     path = []
     priors = scorer.settings.priors
     extend = scorer.settings.run_prior
+    deletion_move, skip_move = _moves(beads)
     i, j = len(back_rows) - 1, m
-    in_deletion_run = False
+    in_deletion_run = False  # the bead before the last one traced was a deletion too
     while i > 0 or j > 0:
-        k = len(beads) if in_deletion_run else int(back_rows[i][j - lo[i]])
-        if k == len(beads) + 1:  # a run of insertions, from its start to j
+        k = deletion_move if in_deletion_run else int(back_rows[i][j - lo[i]])
+        if k == skip_move:  # a run of insertions, from its start to j
             start = int(skip_starts[i][j - lo[i]])
             for t in range(j, start, -1):
                 prior = priors[(0, 1)] if t == start + 1 or extend is None else extend
@@ -513,7 +519,7 @@ def _trace(back_rows, del_runs, skip_starts, lo, scorer: _Scorer, beads, m: int
                 path.append((i, i, t - 1, t, cost, cost))
             j = start
             continue
-        if k == len(beads):  # a deletion, opening a run or continuing one
+        if k == deletion_move:  # a deletion, opening a run or continuing one
             in_deletion_run = bool(del_runs[i][j - lo[i]])
             prior = extend if in_deletion_run and extend is not None else priors[(1, 0)]
             cost = float(scorer.costs(i, 1, 0, np.array([j]))[0]) + prior
