@@ -450,6 +450,25 @@ class SlowBertScore(BERTScore):
         return super().segment_stats(hypotheses, prepared)
 
 
+def _kill_worker_node_mid_run(cluster, executor: RayExecutor, score, chunks_done: int, wait_s: float):
+    """Run ``score()`` in a thread; once the second node has done ``chunks_done``
+    chunks, kill it (no grace) and add a replacement node; return the result."""
+    worker = next(node for node in cluster.list_all_nodes() if node is not cluster.head_node)
+    outcome: dict = {}
+    thread = threading.Thread(target=lambda: outcome.update(scored=score()))
+    thread.start()
+    deadline = time.monotonic() + wait_s
+    while executor.nodes[worker.node_id] < chunks_done and thread.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert thread.is_alive(), "the run ended before the node could be killed; use smaller chunks"
+    cluster.remove_node(worker, allow_graceful=False)
+    cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)  # on the main thread, as Ray requires
+    thread.join(timeout=150)
+    assert not thread.is_alive(), "the run did not finish after the node was lost"
+    assert executor.nodes[worker.node_id] >= chunks_done
+    return outcome["scored"]
+
+
 def test_model_worker_node_killed_mid_run(cluster, tiny_bert, local_bertscore):
     """The second node dies (no grace) once its actor has scored chunks of BERTScore;
     the actor it held is replaced on a live node, its chunk scored again: the
@@ -459,21 +478,10 @@ def test_model_worker_node_killed_mid_run(cluster, tiny_bert, local_bertscore):
     metric = _bertscore(tiny_bert)
     metric.inner.__class__ = SlowBertScore  # the same numbers, a second per chunk
     executor = RayExecutor(ExecutorSpec("ray"), model_batches=1)
-    worker = next(node for node in cluster.list_all_nodes() if node is not cluster.head_node)
-    outcome: dict = {}
-    thread = threading.Thread(target=lambda: outcome.update(scored=score_testset(ts, {"bertscore": metric}, None,
-                                                                                  None, executor)))
-    thread.start()
-    deadline = time.monotonic() + 90
-    while executor.nodes[worker.node_id] < 2 and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert thread.is_alive(), "the run ended before the node could be killed"
-    cluster.remove_node(worker, allow_graceful=False)
-    cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)  # on the main thread, as Ray requires
-    thread.join(timeout=150)
-    assert not thread.is_alive(), "the run did not finish after the node was lost"
+    scored = _kill_worker_node_mid_run(
+        cluster, executor, lambda: score_testset(ts, {"bertscore": metric}, None, None, executor), 2, 90)
     for key, stats in local_bertscore.stats.items():
-        assert np.array_equal(stats, outcome["scored"].stats[key]), key
+        assert np.array_equal(stats, scored.stats[key]), key
     assert len(executor.actors) == 3, executor.actors  # the lost node's actor was replaced
 
 
@@ -484,22 +492,10 @@ def test_worker_node_killed_mid_run_and_replaced(cluster):
     changes the cluster."""
     ts = _testset()
     executor = RayExecutor(ExecutorSpec("ray"), chunk_rows=8)  # many small tasks: the kill lands mid-run
-    worker = next(node for node in cluster.list_all_nodes() if node is not cluster.head_node)
-    outcome: dict = {}
-    thread = threading.Thread(target=lambda: outcome.update(scored=score_testset(ts, _metrics(), None, None, executor)))
-    thread.start()
-    deadline = time.monotonic() + 60
-    while executor.nodes[worker.node_id] < 3 and thread.is_alive() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert thread.is_alive(), "the run ended before the node could be killed; use smaller chunks"
-    cluster.remove_node(worker, allow_graceful=False)
-    cluster.add_node(num_cpus=1, object_store_memory=OBJECT_STORE)  # on the main thread, as Ray requires
-    thread.join(timeout=150)
-    assert not thread.is_alive(), "the run did not finish after the node was replaced"
-    scored = outcome["scored"]
+    scored = _kill_worker_node_mid_run(
+        cluster, executor, lambda: score_testset(ts, _metrics(), None, None, executor), 3, 60)
     local = score_testset(ts, _metrics(), None, 1, LocalExecutor())
     for key, stats in local.stats.items():
         assert len(scored.stats[key]) == len(ts)
         assert np.array_equal(stats, scored.stats[key]), key
-    assert executor.nodes[worker.node_id] >= 3
 

@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .system import _UNSPACED
+from .output_summary import UNSPACED
 
 ScoreFromSums = Callable[[np.ndarray], np.ndarray]
 
@@ -26,7 +26,7 @@ _CHAR_OR_ASCII_WORD = re.compile(r"[a-z0-9]+|[^\W_]", re.UNICODE)
 def tokens(text: str, lang: str) -> list[str]:
     """Lower-cased words; for unspaced scripts single characters, except that
     runs of ASCII letters and digits (names, numbers) stay whole words."""
-    pattern = _CHAR_OR_ASCII_WORD if lang in _UNSPACED else _WORD
+    pattern = _CHAR_OR_ASCII_WORD if lang in UNSPACED else _WORD
     return pattern.findall(text.lower())
 
 
@@ -40,7 +40,7 @@ def edge_labels(edges: Sequence[int]) -> list[str]:
 
 def length_buckets(sources: Sequence[str], src_lang: str) -> tuple[list[str], np.ndarray]:
     """Bucket labels and each segment's bucket index by source length."""
-    unspaced = src_lang in _UNSPACED
+    unspaced = src_lang in UNSPACED
     edges = (0, *(LENGTH_EDGES_CHARS if unspaced else LENGTH_EDGES_WORDS))
     lengths = np.array([len("".join(s.split())) if unspaced else len(s.split()) for s in sources])
     index = np.searchsorted(np.array(edges[1:]), lengths, side="right")

@@ -16,9 +16,10 @@ from ..corpora.model import TestSet
 from ..errors import UserError
 from .html_buckets import frequency_buckets, group_scores, length_buckets
 from .names import safe_name
+from .output_summary import untranslated_rows
 from .run_texts import run_doc_ids, run_testset
 from .selection import Limits, Selection, select_rows
-from .system import SEVERITIES, looks_untranslated
+from .system import SEVERITIES
 
 # results.json keys other workers add (run level or test-set level), shown as notes.
 NOTE_KEYS = ("repairs", "alignment", "reference_alignment", "long_inputs", "notes")
@@ -243,7 +244,7 @@ def _flags(folder: Path, info: dict, name: str, systems: list[str], seg: pd.Data
             if empty is None:
                 empty = [i + 1 for i, h in enumerate(hyps) if not h.strip()]
             if copied is None:
-                copied = [i + 1 for i, (h, s, r) in enumerate(zip(hyps, source, ref)) if looks_untranslated(h, s, r)]
+                copied = [i + 1 for i in untranslated_rows(hyps, source, ref)]
         flags["empty"][system] = _mask(empty, n)
         flags["untranslated"][system] = _mask(copied, n)
     for column in seg.columns if not seg.empty else []:

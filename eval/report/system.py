@@ -4,104 +4,45 @@ for metrics that predict them (xCOMET), error counts and the most severe spans."
 from __future__ import annotations
 
 import json
-import re
-from typing import Any
+from typing import Any, Mapping, Sequence
 
-import numpy as np
-
+from ..metrics.base import Metric
 from ..scoring import ScoredTestSet
 from .markdown import table, text
+from .output_summary import WORST_N, SystemSummary
 
-# Scripts written without spaces: count characters, not words.
-_UNSPACED = {"zh", "ja", "th", "lo", "km", "my"}
-_WORD = re.compile(r"\w\w+", re.UNICODE)
-WORST_N = 10
 SEVERITIES = ("minor", "major", "critical")  # xCOMET's error tags, least severe first
-
-
-def length(text: str, lang: str) -> int:
-    return len("".join(text.split())) if lang in _UNSPACED else len(text.split())
-
-
-def looks_untranslated(hyp: str, src: str, ref: str) -> bool:
-    """Output that copies the source: identical to it, or made mostly of
-    source words that the reference does not use."""
-    if not hyp.strip():
-        return False
-    if hyp.strip() == src.strip():
-        return True
-    words = {w.lower() for w in _WORD.findall(hyp)}
-    if len(words) < 3:
-        return False
-    from_src = len(words & {w.lower() for w in _WORD.findall(src)}) / len(words)
-    if from_src < 0.6:  # the reference's words are read only where they can decide
-        return False
-    from_ref = len(words & {w.lower() for w in _WORD.findall(ref)}) / len(words)
-    return from_src > from_ref + 0.2
-
-
-def output_statistics(scored: ScoredTestSet, system: str) -> dict[str, Any]:
-    ts = scored.testset
-    hyps = ts.systems[system]
-    ref = next(iter(ts.references.values()))
-    hyp_len = sum(length(h, ts.tgt_lang) for h in hyps)
-    ref_len = sum(length(r, ts.tgt_lang) for r in ref)
-    empty = [i + 1 for i, h in enumerate(hyps) if not h.strip()]
-    untranslated = [
-        i + 1 for i, (h, s, r) in enumerate(zip(hyps, ts.source, ref)) if looks_untranslated(h, s, r)
-    ]
-    return {
-        "segments": len(hyps),
-        "hyp_length": hyp_len,
-        "ref_length": ref_len,
-        "length_ratio": hyp_len / ref_len if ref_len else None,
-        "length_unit": "characters" if ts.tgt_lang in _UNSPACED else "words",
-        "empty_lines": empty,
-        "untranslated_lines": untranslated,
-    }
-
-
-def worst_segments(scored: ScoredTestSet, system: str, n: int = WORST_N) -> dict[str, Any]:
-    """The ``n`` lowest-scoring segments by the run's first metric."""
-    ts = scored.testset
-    label = next(iter(scored.metrics))
-    metric = scored.metrics[label]
-    scores = scored.segment_score(label, system)
-    order = np.argsort(-scores if not metric.higher_is_better else scores, kind="stable")[:n]
-    ref_name = next(iter(ts.references))
-    return {
-        "metric": label,
-        "segments": [
-            {
-                "seg_id": int(i) + 1,
-                "doc_id": ts.doc_ids[i] if ts.doc_ids else None,
-                "score": float(scores[i]),
-                "source": ts.source[i],
-                "reference": ts.references[ref_name][i],
-                "hypothesis": ts.systems[system][i],
-            }
-            for i in order
-        ],
-    }
 
 
 def system_report(scored: ScoredTestSet, system: str, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """``entries`` are the system's metric entries from results.json."""
     ts = scored.testset
-    report = {
-        "testset": ts.name,
-        "langs": ts.langs,
-        "system": system,
-        "scores": entries,
-        "higher_is_better": {label: metric.higher_is_better for label, metric in scored.metrics.items()},
-        "statistics": output_statistics(scored, system),
-        "worst": worst_segments(scored, system),
-    }
+    label = next(iter(scored.metrics))
+    summary = SystemSummary(ts.tgt_lang, scored.metrics[label].higher_is_better)
+    summary.add(0, scored.segment_score(label, system), ts.source, next(iter(ts.references.values())),
+                ts.systems[system])
+    report = summary_report(ts.name, ts.langs, scored.metrics, system, entries, summary, ts.doc_ids)
     spans = {label: error_spans(payloads) for (label, name), payloads in scored.payloads.items()
              if name == system and scored.metrics[label].payload == "spans"}
     if spans:
         report["error_spans"] = spans
     return report
+
+
+def summary_report(testset: str, langs: str, metrics: Mapping[str, Metric], system: str,
+                   entries: dict[str, dict[str, Any]], summary: SystemSummary,
+                   doc_ids: Sequence[str] | None = None) -> dict[str, Any]:
+    """The report of one system of a test set from its accumulated summary
+    (one chunk in memory, or chunk by chunk when streamed)."""
+    return {
+        "testset": testset,
+        "langs": langs,
+        "system": system,
+        "scores": entries,
+        "higher_is_better": {label: metric.higher_is_better for label, metric in metrics.items()},
+        "statistics": summary.statistics(),
+        "worst": summary.worst_segments(next(iter(metrics)), doc_ids),
+    }
 
 
 def error_spans(payloads: list[str], n: int = WORST_N) -> dict[str, Any]:

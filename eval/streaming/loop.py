@@ -15,9 +15,9 @@ from ..corpora.bom import KEPT, add_note
 from ..corpora.files import BOM
 from ..errors import UserError
 from ..metrics.base import Metric
+from ..report.output_summary import SystemSummary
 from ..store import StatsCache, segment_keys
 from .readers import Chunk
-from .report import SystemSummary
 from .spill import SpilledMatrix
 from .tables import TEXT_SCHEMA, PartFiles, segment_columns, segment_schema, text_columns
 

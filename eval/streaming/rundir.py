@@ -13,7 +13,7 @@ from ..atomic import atomic_path, write_json, write_text
 from ..errors import file_errors
 from ..report.leaderboard import leaderboard, leaderboard_markdown
 from ..report.names import system_report_paths
-from ..report.system import system_markdown
+from ..report.system import summary_report, system_markdown
 from ..report.write import RESULTS_FILE, _previous_run_uid, clear_run_files
 from ..results import Run
 from .loop import StreamedScores, StreamScorer
@@ -65,13 +65,4 @@ def content_digest(parts: dict[str, Path], fields: list[str]) -> str:
 def system_report(scored: StreamedScores, system: str, entries: dict) -> dict:
     """The dict ``report.system.system_report`` builds, from the streamed summary."""
     ts = scored.testset
-    summary = scored.summaries[system]
-    return {
-        "testset": ts.name,
-        "langs": ts.langs,
-        "system": system,
-        "scores": entries,
-        "higher_is_better": {label: metric.higher_is_better for label, metric in scored.metrics.items()},
-        "statistics": summary.statistics(),
-        "worst": summary.worst_segments(next(iter(scored.metrics))),
-    }
+    return summary_report(ts.name, ts.langs, scored.metrics, system, entries, scored.summaries[system])
