@@ -9,7 +9,7 @@ import sys
 
 from . import __version__
 from .errors import UserError
-from .interrupts import exit_status, signal_name, stop_on_signals
+from .interrupts import exit_status, forget_interrupt, signal_name, stop_on_signals
 
 # Subcommand modules, in help order; each defines register(subparsers).
 COMMANDS = ("score", "run", "report", "check", "meta", "history", "align", "models")
@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         with stop_on_signals(restore=argv is not None):
             return _main(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (eval/interrupts.py)
+        forget_interrupt()
         sys.stderr.write(f"mteval: interrupted by {signal_name(exc)}; finished test sets are kept\n")
         return exit_status(exc)
 

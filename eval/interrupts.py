@@ -29,6 +29,15 @@ def signal_name(exc: KeyboardInterrupt) -> str:
     return "SIGTERM" if isinstance(exc, Terminated) else "SIGINT"
 
 
+def forget_interrupt() -> None:
+    """Call once a KeyboardInterrupt is caught for good. CPython records a
+    KeyboardInterrupt that leaves code run from source text (``exec``/``eval``
+    of a string, as dataclasses and namedtuple run at import) even when it is
+    caught later, and under ``python -m`` it then ends the process by SIGINT
+    (status -2) instead of with ours; running any source text resets that."""
+    eval("None")
+
+
 def _quit_now(signum: int, frame) -> None:
     os.write(2, b"mteval: interrupted again; stopping now\n")
     os._exit(128 + signum)
