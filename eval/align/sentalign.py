@@ -45,6 +45,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 
@@ -108,6 +109,10 @@ class AlignerSettings:
     run_prior: float | None = None
     # prior cost (nats) per bead shape (source sentences, target sentences)
     priors: MappingProxyType = field(default_factory=lambda: BEAD_PRIORS, hash=False)
+
+    def run_step(self, shape: tuple[int, int]) -> float:
+        """Prior of each further sentence in a run of 1-0 (or 0-1) beads."""
+        return self.priors[shape] if self.run_prior is None else self.run_prior
 
     @property
     def max_span(self) -> int:
@@ -301,7 +306,7 @@ class _Scorer:
         expected = ls * self.ratio
         delta = (lt - expected) / np.sqrt(LENGTH_VARIANCE * (expected + lt) / 2)
         cost = st.length_weight * delta * delta / 2
-        overlap, cosine, (base, pair_rows) = self._span_sums(i, a, b, js)
+        overlap, cosine, rows = self._span_sums(i, a, b, js)
         mass = (self.src.cum_mass[i] - self.src.cum_mass[i - a]) + (self.tgt.cum_mass[js] - self.tgt.cum_mass[js - b])
         with np.errstate(invalid="ignore", divide="ignore"):
             dice = np.where(mass > 0, 2 * overlap / mass, st.neutral_similarity)
@@ -314,7 +319,7 @@ class _Scorer:
             similarity = np.clip((cosine - self.floors[(a, b)]) / self.gap, 0.0, 1.0)
             cost += st.embedding_weight * (1.0 - similarity)
             if st.member_weight and (a > 1 or b > 1):
-                cost += st.member_weight * self._member_misses(i, a, b, js, base, pair_rows, hub_src, hub_tgt)
+                cost += st.member_weight * self._member_misses(i, a, b, js, rows, hub_src, hub_tgt)
         return cost
 
     def _rescaled_miss(self, cosine: np.ndarray, hub_one: np.ndarray | float,
@@ -324,7 +329,7 @@ class _Scorer:
         margin = cosine - ((hub_one + hub_span) / 2 - self.mean_hub)
         return 1.0 - np.clip((margin - self.floors[(1, 1)]) / self.gap, 0.0, 1.0)
 
-    def _member_misses(self, i: int, a: int, b: int, js: np.ndarray, base: int, pair_rows: list[np.ndarray],
+    def _member_misses(self, i: int, a: int, b: int, js: np.ndarray, rows: _CosineRows,
                        hub_src: float, hub_tgt: np.ndarray) -> np.ndarray:
         """Mean miss of each many-sentence side's sentences against the other span.
 
@@ -333,20 +338,21 @@ class _Scorer:
         good as the right one; each glued sentence on its own matches poorly.
         """
         total = np.zeros(len(js))
+        base = rows.base
         if b > 1:  # each target sentence against the source span
-            cosine = sum(pair_rows) / self.src_norm[a, i]
+            cosine = rows.summed / self.src_norm[a, i]
             miss = self._rescaled_miss(cosine, self.tgt_hub[base:base + len(cosine)], hub_src)
             total += _window_sums(miss, js, base, b) / b
         if a > 1:  # each source sentence against the target spans
-            for s, row in zip(range(i - a, i), pair_rows):
+            for s, row in zip(range(i - a, i), rows.per_source):
                 cosine = _window_sums(row, js, base, b) / self.tgt_norm[b, js]
                 total += self._rescaled_miss(cosine, self.src_hub[s], hub_tgt) / a
         return total
 
     def _span_sums(self, i: int, a: int, b: int, js: np.ndarray
-                   ) -> tuple[np.ndarray, np.ndarray | None, tuple[int, list[np.ndarray]]]:
+                   ) -> tuple[np.ndarray, np.ndarray | None, _CosineRows]:
         """Sums over the sentence pairs of each bead of overlap and of cosine, and
-        each source sentence's cosines with the targets from ``base`` on."""
+        the cosine rows they were summed from (for the member term)."""
         base = max(int(js.min()) - b, 0)
         stop = int(js.max())
         overlap = np.zeros(stop - base)
@@ -359,7 +365,16 @@ class _Scorer:
                 pair_rows.append(c_row[base - start:stop - start])
                 cosine += pair_rows[-1]
         return (_window_sums(overlap, js, base, b),
-                None if cosine is None else _window_sums(cosine, js, base, b), (base, pair_rows))
+                None if cosine is None else _window_sums(cosine, js, base, b), _CosineRows(base, pair_rows, cosine))
+
+
+class _CosineRows(NamedTuple):
+    """Cosines of a bead's source sentences with the targets from ``base`` on:
+    one row per source sentence, and their sum."""
+
+    base: int
+    per_source: list[np.ndarray]
+    summed: np.ndarray | None
 
 
 def _window_sums(values: np.ndarray, ends: np.ndarray, base: int, size: int) -> np.ndarray:
@@ -439,9 +454,7 @@ def _search(src: _Side, tgt: _Side, lo: np.ndarray, hi: np.ndarray, settings: Al
     priors = settings.priors
     beads = [bead for bead in priors if bead not in ((0, 1), (1, 0))]
     open_skip, open_del = priors[(0, 1)], priors[(1, 0)]
-    extend = settings.run_prior
-    extend_skip = open_skip if extend is None else extend
-    extend_del = open_del if extend is None else extend
+    extend_skip, extend_del = settings.run_step((0, 1)), settings.run_step((1, 0))
     cost_rows: list[np.ndarray] = []
     back_rows: list[np.ndarray] = []
     del_rows: list[np.ndarray] = []  # cheapest path to (i, j) whose last bead is a deletion
@@ -504,8 +517,8 @@ def _moves(beads: list[tuple[int, int]]) -> tuple[int, int]:
 def _trace(back_rows, del_runs, skip_starts, lo, scorer: _Scorer, beads, m: int
            ) -> list[tuple[int, int, int, int, float, float]]:
     path = []
-    priors = scorer.settings.priors
-    extend = scorer.settings.run_prior
+    settings = scorer.settings
+    priors = settings.priors
     deletion_move, skip_move = _moves(beads)
     i, j = len(back_rows) - 1, m
     in_deletion_run = False  # the bead before the last one traced was a deletion too
@@ -514,14 +527,14 @@ def _trace(back_rows, del_runs, skip_starts, lo, scorer: _Scorer, beads, m: int
         if k == skip_move:  # a run of insertions, from its start to j
             start = int(skip_starts[i][j - lo[i]])
             for t in range(j, start, -1):
-                prior = priors[(0, 1)] if t == start + 1 or extend is None else extend
+                prior = priors[(0, 1)] if t == start + 1 else settings.run_step((0, 1))
                 cost = float(scorer.costs(i, 0, 1, np.array([t]))[0]) + prior
                 path.append((i, i, t - 1, t, cost, cost))
             j = start
             continue
         if k == deletion_move:  # a deletion, opening a run or continuing one
             in_deletion_run = bool(del_runs[i][j - lo[i]])
-            prior = extend if in_deletion_run and extend is not None else priors[(1, 0)]
+            prior = settings.run_step((1, 0)) if in_deletion_run else priors[(1, 0)]
             cost = float(scorer.costs(i, 1, 0, np.array([j]))[0]) + prior
             path.append((i - 1, i, j, j, cost, cost))
             i -= 1
