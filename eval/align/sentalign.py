@@ -121,17 +121,18 @@ class AlignerSettings:
 
 
 MODEL_FREE = AlignerSettings()
-# with multilingual-e5-small the embeddings outweigh the length, every sentence of a
-# many-sentence side must match on its own, 1-2/2-1, 2-2 and 1-3 beads are cheaper (the
-# vectors tell a split from a drift) and 1-5/5-1 beads exist (a long Chinese sentence often
-# becomes five English ones) and a run of insertions or deletions is one event (run_prior);
-# chosen by a random local search over Text+Berg and the three aligner-eval corpora,
-# checked leave-one-corpus-out (docs/ALIGNMENT.md)
+# with the default model (multilingual-e5-small and USE-multilingual mixed) the embeddings
+# outweigh the length, every sentence of a many-sentence side must match on its own,
+# 1-2/2-1, 2-2 and 1-3 beads are cheaper (the vectors tell a split from a drift) and
+# 1-5/5-1 beads exist (a long Chinese sentence often becomes five English ones) and a run
+# of insertions or deletions is one event (run_prior); chosen with the model's mix by a
+# random local search over Text+Berg and the three aligner-eval corpora, checked
+# leave-one-corpus-out (docs/ALIGNMENT.md)
 WITH_EMBEDDINGS = AlignerSettings(
-    anchor_weight=4.3, embedding_weight=5.05, neutral_similarity=0.28, length_weight=0.36,
-    unmatched_discount=2.1, member_weight=2.35, run_prior=4.55,
-    priors=MappingProxyType({**BEAD_PRIORS, (1, 2): 2.8, (2, 1): 2.8, (2, 2): 5.6, (1, 3): 5.85, (3, 1): 5.85,
-                             (1, 4): 9.65, (4, 1): 9.65, (1, 5): 14.0, (5, 1): 14.0, (1, 0): 6.4, (0, 1): 6.4}))
+    anchor_weight=3.02, embedding_weight=5.05, neutral_similarity=0.31, length_weight=0.36,
+    unmatched_discount=2.1, member_weight=1.76, run_prior=4.11,
+    priors=MappingProxyType({**BEAD_PRIORS, (1, 2): 2.8, (2, 1): 2.8, (2, 2): 6.24, (1, 3): 5.9, (3, 1): 5.9,
+                             (1, 4): 9.51, (4, 1): 9.51, (1, 5): 13.2, (5, 1): 13.2, (1, 0): 6.4, (0, 1): 6.4}))
 
 
 # P(bead right) = sigmoid(intercept of its shape + slope * min(cost - prior, 12)); shapes:

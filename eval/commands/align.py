@@ -24,8 +24,8 @@ def register(subparsers) -> None:
     p.add_argument("tgt_file", type=Path, metavar="TGT_FILE", help="target document, one sentence per line")
     p.add_argument("--langs", "-l", required=True, help="language pair, e.g. de-fr")
     p.add_argument("--model", default="none",
-                   help="'none' (length and anchors, the default), 'default' (multilingual-e5-small), "
-                        "or a path or hub id of an encoder")
+                   help="'none' (length and anchors, the default), 'default' (multilingual-e5-small and "
+                        "USE-multilingual, offline), 'e5' (multilingual-e5-small alone), or a path or hub id of an encoder")
     p.add_argument("--format", "-f", choices=["beads", "tsv"], default="beads",
                    help="beads: '[i, j]:[k]' per line (0-based); tsv: ids, confidence and texts")
     p.add_argument("--segment", action="store_true", help="split raw text into sentences first")
