@@ -1,7 +1,7 @@
 """Alignment speed, memory and accuracy, next to the peer tools in the same run.
 
 1. Sentence alignment on Text+Berg de-fr: strict/lax F1 of mteval (model-free,
-   and with multilingual-e5-small when installed) and of NLTK's Gale-Church (``nltk.translate.gale_church``, length
+   and with the default model (e5 + USE-multilingual) when installed) and of NLTK's Gale-Church (``nltk.translate.gale_church``, length
    only, full O(n·m) search), and the time and peak Python-heap memory
    (tracemalloc, numpy included) of mteval as the document grows (1k, 5k, 20k source sentences: the 7 Text+Berg documents
    concatenated in shuffled orders). Gale-Church is timed at 1k only: its
@@ -103,7 +103,7 @@ def gale_church(src, tgt):
 
 
 def with_default_model(docs, gold):
-    """Strict/lax F1 with multilingual-e5-small, when the model stack is installed;
+    """Strict/lax F1 with the default model (e5 + USE-multilingual), when the model stack is installed;
     returns an embed() serving the vectors computed here (or None)."""
     try:
         from eval.align.embedding import make_embedder
@@ -118,7 +118,7 @@ def with_default_model(docs, gold):
     cached = lambda xs: np.stack([table[x] for x in xs])  # noqa: E731
     ours, aligned = timed(lambda: [[(b.src, b.tgt) for b in align(s, t, cached)] for s, t, _ in docs])
     acc = accuracy(gold, ours)
-    print(f"Text+Berg de-fr, 7 docs: mteval e5-small  strict F1 {acc.f1_strict:.4f} lax F1 {acc.f1_lax:.4f} "
+    print(f"Text+Berg de-fr, 7 docs: mteval default model  strict F1 {acc.f1_strict:.4f} lax F1 {acc.f1_lax:.4f} "
           f"(P {acc.precision_strict:.4f} R {acc.recall_strict:.4f}); embedding {len(sentences)} sentences "
           f"{seconds:.1f} s, alignment {aligned:.2f} s")
     return cached

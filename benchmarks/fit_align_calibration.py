@@ -2,7 +2,7 @@
 
 A bead's confidence is P(bead right) = sigmoid(intercept of its shape + slope *
 min(cost beyond the prior, 12)), one set of five coefficients per mode
-(model-free, and with the default e5 embeddings), because the embedding term
+(model-free, and with the default model's embeddings), because the embedding term
 puts costs on another scale. This script aligns six sets whose truth is known
 with the aligner's current settings (read from the code, so rerun it whenever
 the cost weights change), fits both modes by maximum likelihood and prints

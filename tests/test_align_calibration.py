@@ -3,7 +3,7 @@
 Truth comes from WMT22 news joined into one article per document and
 re-split (the original segments say which sentences belong together) and
 from the gold alignments (Text+Berg, aligner-eval), one fit per mode (model-free,
-and with the e5 embeddings; benchmarks/fit_align_calibration.py). The figures
+and with the default model's embeddings; benchmarks/fit_align_calibration.py). The figures
 are in docs/ALIGNMENT.md.
 """
 from __future__ import annotations
@@ -72,12 +72,12 @@ POL = TEXT_BERG.parent / "aligner-eval" / "pol"
 
 @pytest.mark.slow
 def test_confidence_with_the_model_has_its_own_calibration():
-    """With e5 the bead costs lie on another scale. On pol (zh→en) with the
+    """With the model the bead costs lie on another scale. On pol (zh→en) with the
     first model setting (1,044 beads, 90.9% right) the model-free coefficients
     gave a mean confidence of 0.869 and flagged 101 beads of which 59 wrong
     (0.58), the model's own 0.922 and 68 flagged, 47 wrong (0.69); with round
-    4's setting (1,025 beads, 96.6% right) the model's own give 0.961 and flag
-    3, all wrong. docs/ALIGNMENT.md has all six sets."""
+    5's setting and model (1,026 beads, 97.4% right) the model's own give 0.969
+    and flag 3, 2 of them wrong. docs/ALIGNMENT.md has all six sets."""
     embed = default_embedder()
     confidence, right = [], []
     for gold_file in sorted((need(POL) / "gold").iterdir()):

@@ -247,8 +247,8 @@ def test_the_search_finds_the_cheapest_path(seed, run_prior):
 
 
 @pytest.fixture(scope="module")
-def e5_text_berg():
-    """Text+Berg with multilingual-e5-small vectors (the default model, offline)."""
+def default_model_text_berg():
+    """Text+Berg with the default model's vectors (e5 and USE-multilingual, offline)."""
     docs = _text_berg()
     embed = default_embedder()
     vectors = {}
@@ -259,21 +259,22 @@ def e5_text_berg():
 
 
 @pytest.mark.slow
-def test_text_berg_strict_f1_with_the_default_model(e5_text_berg):
-    docs, embed = e5_text_berg
+def test_text_berg_strict_f1_with_the_default_model(default_model_text_berg):
+    docs, embed = default_model_text_berg
     acc = accuracy([gold for *_, gold in docs], [_pairs(align(src, tgt, embed)) for src, tgt, _ in docs])
-    # 0.916 here; bertalign fed the same vectors 0.910, vecalign publishes 0.902, bertalign (LaBSE) 0.936
-    assert acc.f1_strict >= 0.91
+    # 0.9219 here (e5 alone: 0.916); bertalign fed e5 0.910 and the same mixed vectors 0.9125,
+    # vecalign publishes 0.902, bertalign (LaBSE) 0.936
+    assert acc.f1_strict >= 0.92
     assert acc.f1_lax >= 0.97
 
 
 @pytest.mark.slow
-def test_a_passage_the_source_lacks_is_one_run_of_insertions(e5_text_berg):
+def test_a_passage_the_source_lacks_is_one_run_of_insertions(default_model_text_berg):
     """Text+Berg's second document: the German ends at sentence 292, the French
     goes on for 15 sentences more. With the run prior they are 0-1 beads after
     the last 1-1; paying the full insertion prior for each, the search glues the
     first few onto the last German sentence instead."""
-    docs, embed = e5_text_berg
+    docs, embed = default_model_text_berg
     src, tgt, gold = docs[1]
     tail = [((), (j,)) for j in range(259, len(tgt))]
     assert gold[-len(tail) - 1:] == [((292,), (258,))] + tail
@@ -284,9 +285,9 @@ def test_a_passage_the_source_lacks_is_one_run_of_insertions(e5_text_berg):
 
 
 @pytest.mark.slow
-def test_long_document_with_embeddings_goes_coarse_to_fine(e5_text_berg, monkeypatch):
+def test_long_document_with_embeddings_goes_coarse_to_fine(default_model_text_berg, monkeypatch):
     """The margin's nearest neighbours are searched within the band only."""
-    docs, embed = e5_text_berg
+    docs, embed = default_model_text_berg
     src, tgt, gold = [], [], []
     for s, t, g in docs:
         gold += [(tuple(i + len(src) for i in a), tuple(j + len(tgt) for j in b)) for a, b in g]
@@ -324,7 +325,7 @@ def test_an_advert_in_the_translation_is_an_insertion():
 
 
 ALIGNER_EVAL = TEXT_BERG.parent / "aligner-eval"
-# bertalign 2.0.1's own search fed mteval's e5 vectors (docs/ALIGNMENT.md); mteval: mag 0.9758, pol 0.9696
+# bertalign 2.0.1's own search fed mteval's e5 vectors (docs/ALIGNMENT.md); mteval: mag 0.9817, pol 0.9780
 BERTALIGN_E5_STRICT = {"mag": 0.9747, "pol": 0.9650}
 
 
@@ -355,8 +356,8 @@ def test_chinese_english_corpora_model_free(corpus, strict, lax):
 @pytest.mark.parametrize("corpus", ["mag", "pol"])
 def test_chinese_english_corpora_with_the_default_model(corpus):
     """mag (en→zh, the least text to embed) and pol (zh→en, the hardest: 1-2 to
-    1-5 beads) with multilingual-e5-small reach at least what bertalign's own
-    two-pass search reaches fed the same vectors."""
+    1-5 beads) with the default model reach at least what bertalign's own
+    two-pass search reaches fed e5's vectors."""
     docs = _aligner_eval(corpus)
     embed = default_embedder()
     acc = accuracy([gold for *_, gold in docs], [_pairs(align(src, tgt, embed)) for src, tgt, _ in docs])

@@ -48,30 +48,19 @@ class _CachedVectors:
     sentences first and then align document by document without touching the
     disk again (or twice with the cache off)."""
 
-    identity: str  # names the vectors before the encoder is loaded
-
     def __init__(self) -> None:
         self._memo: dict[str, np.ndarray] = {}
 
     def __call__(self, sentences: list[str]) -> np.ndarray:
         new = list(dict.fromkeys(s for s in sentences if s not in self._memo))
         if new:
-            self._memo.update(zip(new, self._lookup(new)))
+            self._memo.update(zip(new, self._vectors(new).astype(np.float64)))
         if not sentences:
             return np.zeros((0, 1))
         return np.stack([self._memo[s] for s in sentences])
 
-    def _lookup(self, sentences: list[str]) -> np.ndarray:
-        from eval.models.vector_cache import shared_cache
-
-        cache = shared_cache()
-        namespace = cache.namespace_of(self.identity)
-        vectors = None if namespace is None else cache.all_cached(namespace, sentences)
-        if vectors is None:
-            vectors = self._embed(sentences)
-        return vectors.astype(np.float64)
-
-    def _embed(self, sentences: list[str]) -> np.ndarray:
+    def _vectors(self, sentences: list[str]) -> np.ndarray:
+        """The disk cache's vectors, embedding what it lacks."""
         raise NotImplementedError
 
 
@@ -111,10 +100,14 @@ class CachedEncoder(_CachedVectors):
             self._loaded = loaded
         return self._loaded
 
-    def _embed(self, sentences: list[str]) -> np.ndarray:
+    def _vectors(self, sentences: list[str]) -> np.ndarray:
         from eval.metrics.neural.xsim import sentence_embeddings
+        from eval.models.vector_cache import shared_cache
 
-        return sentence_embeddings(self._load(), sentences, self.prefix)[0]
+        cache = shared_cache()
+        namespace = cache.namespace_of(self.identity)  # known once a model filled it
+        vectors = None if namespace is None else cache.all_cached(namespace, sentences)
+        return sentence_embeddings(self._load(), sentences, self.prefix)[0] if vectors is None else vectors
 
 
 class CachedUse(_CachedVectors):
@@ -131,7 +124,7 @@ class CachedUse(_CachedVectors):
             raise UserError(f"--model default: {exc}; {_WAY_OUT}") from exc
         self._model = None
 
-    def _embed(self, sentences: list[str]) -> np.ndarray:
+    def _vectors(self, sentences: list[str]) -> np.ndarray:
         from eval.models.vector_cache import cached_embeddings
 
         return cached_embeddings(sentences, self.identity, self._fresh)[0]
