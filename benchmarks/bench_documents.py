@@ -12,7 +12,7 @@ system's BLEU and chrF are compared with sacreBLEU's on the original
 line-aligned segments, the scores a user would get without the document
 stage; the reference alignment's rows and flagged beads come from results.json.
 
-Usage: python benchmarks/bench_documents.py [--models none default]
+Usage: python benchmarks/bench_documents.py [--models none default e5]
 """
 from __future__ import annotations
 
