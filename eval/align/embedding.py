@@ -82,6 +82,7 @@ class CachedEncoder(_CachedVectors):
             raise UserError(f"--model {model}: {exc}; {_WAY_OUT}") from exc
         self.prefix = E5_PREFIX if model_id == E5_NAME else ""
         self.identity = encoder_identity(model_id, weights_hash, self.prefix)
+        self.label = model_id
         self._loaded = None
 
     def _load(self):
@@ -122,6 +123,7 @@ class CachedUse(_CachedVectors):
             self.identity = encoder_identity(use.USE_NAME, use.weights_id(), "", use.POOLING)
         except UserError as exc:
             raise UserError(f"--model default: {exc}; {_WAY_OUT}") from exc
+        self.label = use.USE_NAME
         self._model = None
 
     def _vectors(self, sentences: list[str]) -> np.ndarray:
@@ -142,6 +144,7 @@ class MixedEncoder:
 
     def __init__(self, parts: list[tuple[_CachedVectors, float]]) -> None:
         self.parts = parts
+        self.label = " + ".join(f"{share:g} {encoder.label}" for encoder, share in parts)
 
     def __call__(self, sentences: list[str]) -> np.ndarray:
         if not sentences:
