@@ -104,12 +104,12 @@ def doc_rows(ts: TestSet, key: str | None) -> list[int]:
 
 
 def _method(embed: Embed | None) -> str:
-    """How the beads were found; names the encoders (an embedder from
-    ``align.embedding`` has a ``label``), so a run says which model aligned it."""
+    """How the beads were found; names the encoders (``embed`` comes from
+    ``align.embedding.make_embedder``, whose embedders carry a ``label``), so a
+    run says which model aligned it."""
     if embed is None:
         return "model-free (length + anchors)"
-    label = getattr(embed, "label", None)
-    return f"sentence embeddings ({label}) + length + anchors" if label else "sentence embeddings + length + anchors"
+    return f"sentence embeddings ({embed.label}) + length + anchors"
 
 
 def bead_summary(beads: list[dict[str, Any]], embed: Embed | None) -> dict[str, Any]:

